@@ -1,0 +1,1 @@
+/* compiler.c: placeholder, being written. */

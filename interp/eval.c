@@ -1,0 +1,1 @@
+/* eval.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* abstract.c: placeholder, being written. */

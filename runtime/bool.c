@@ -1,0 +1,1 @@
+/* bool.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* bytearray.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* bytes.c: placeholder, being written. */

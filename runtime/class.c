@@ -1,0 +1,1 @@
+/* class.c: placeholder, being written. */

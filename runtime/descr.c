@@ -1,0 +1,1 @@
+/* descr.c: placeholder, being written. */

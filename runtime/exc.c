@@ -1,0 +1,1 @@
+/* exc.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* file.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* float.c: placeholder, being written. */

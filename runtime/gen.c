@@ -1,0 +1,1 @@
+/* gen.c: placeholder, being written. */

@@ -1,0 +1,45 @@
+/* module.h: module objects, the import system (built-in C modules, embedded .mv modules,
+ * .mv files next to the main script and on MVPATH), and the table of built-in modules.
+ */
+#ifndef MV_MODULE_H
+#define MV_MODULE_H
+
+#include "vm.h"
+
+typedef struct {
+    mv_object ob;
+    Value dict; /* the module namespace: __name__, __file__, ... */
+    Value name; /* str */
+} mv_module;
+
+extern mv_type mv_module_type;
+
+Value mv_module_new(mv_thread *t, const char *name);   /* dict has __name__, __doc__=None */
+Value mv_module_dict(Value m);
+int mv_module_add(mv_thread *t, Value m, const char *name, Value v); /* increfs v */
+int mv_module_add_methods(mv_thread *t, Value m, const mv_method_def *defs);
+
+/* import name (dotted: "os.path"); returns the top-level module unless fromlist is given, as
+   __import__ does.  ModuleNotFoundError: No module named 'x' */
+Value mv_import(mv_thread *t, Value name, Value fromlist, int level);
+Value mv_import_cstr(mv_thread *t, const char *name); /* returns the named (leaf) module */
+
+/* A built-in C module: its init creates and fills the module object. */
+typedef struct {
+    const char *name;
+    Value (*init)(mv_thread *t);
+} mv_builtin_module;
+extern const mv_builtin_module mv_builtin_modules[]; /* stdlib/modules.c, NULL-terminated */
+
+/* Embedded .mv sources (generated at build time from stdlib/*.mv) */
+typedef struct {
+    const char *name;
+    const char *source;
+    size_t size;
+} mv_embedded_module;
+extern const mv_embedded_module mv_embedded_modules[]; /* NULL-terminated */
+
+/* Run a file as __main__ (main.c, the REPL's -i): returns 0 ok, -1 with exception set. */
+int mv_run_main_file(mv_thread *t, const char *path);
+
+#endif

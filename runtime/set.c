@@ -1,0 +1,1 @@
+/* set.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* slice.c: placeholder, being written. */

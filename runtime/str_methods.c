@@ -1,0 +1,1 @@
+/* str_methods.c: placeholder, being written. */

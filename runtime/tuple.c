@@ -1,0 +1,1 @@
+/* tuple.c: placeholder, being written. */

@@ -1,0 +1,93 @@
+/* vm.h: the interpreter (mv_vm), the per-thread state (mv_thread), and the error API.
+ *
+ * There is no global VM: shared state lives in mv_vm, per-thread state (frame stack, current
+ * exception, recursion depth) in mv_thread, and functions take `mv_thread *t` explicitly; t->vm
+ * reaches the shared state.  Static type objects and singletons are process-wide and immortal.
+ *
+ * Errors work as in CPython: a failing function sets the thread's current exception (an
+ * exception instance) and returns NULL / -1; callers propagate.
+ */
+#ifndef MV_VM_H
+#define MV_VM_H
+
+#include <stdatomic.h>
+#include <stdarg.h>
+
+#include "object.h"
+
+typedef struct mv_frame mv_frame;
+
+struct mv_vm {
+    Value modules;   /* dict: sys.modules */
+    Value builtins;  /* dict: the builtins module's namespace */
+    Value builtins_module;
+    Value sys_module;
+    Value interned;  /* dict str->str: interned strings (names, attributes) */
+    Value argv;      /* list for sys.argv */
+    Value path;      /* list for sys.path */
+    const char *main_dir; /* directory of the main script, for imports ("" for -c / stdin) */
+    int recursion_limit;  /* sys.setrecursionlimit; default 1000 */
+    double switch_interval; /* seconds; GIL (issue 3) */
+    /* eval breaker: nonzero asks every running eval loop to stop at its next check point
+       (signals, GIL drop requests).  Atomic because other threads and signal handlers set it. */
+    atomic_int eval_breaker;
+    volatile int sigint_pending;
+    mv_thread *main_thread;
+    Value stdout_obj, stderr_obj, stdin_obj; /* sys.stdout etc. (file objects) */
+    int exit_code;
+};
+
+struct mv_thread {
+    mv_vm *vm;
+    mv_frame *frame;   /* innermost executing frame (frames link through f->back) */
+    Value curexc;      /* the exception being raised (an exception instance), or NULL */
+    Value handled;     /* the exception being handled (sys.exc_info()), or NULL: for implicit
+                          __context__ chaining and bare `raise` */
+    int depth;         /* Python call depth, checked against vm->recursion_limit */
+    int c_depth;       /* nested C-level evaluations (C calling back into Python) */
+    Value name;        /* thread name (str) or NULL */
+    unsigned long ident;
+};
+
+/* ---- raising -------------------------------------------------------------------------------- */
+/* All return NULL so that `return mv_err_format(...)` works in Value-returning functions. */
+Value mv_err_set(mv_thread *t, mv_type *exc_type, const char *msg);            /* exc(msg) */
+Value mv_err_format(mv_thread *t, mv_type *exc_type, const char *fmt, ...);    /* printf-style;
+        extra conversions: %R = repr(Value), %S = str(Value), %T = type name of Value, %U = str
+        Value contents, %N = name of an mv_type* */
+Value mv_err_vformat(mv_thread *t, mv_type *exc_type, const char *fmt, va_list ap);
+Value mv_err_set_value(mv_thread *t, mv_type *exc_type, Value arg);  /* exc(arg), e.g. KeyError(k) */
+Value mv_err_set_object(mv_thread *t, Value exc);   /* raise an instance (or a class: instantiated) */
+Value mv_err_nomem(mv_thread *t);                   /* MemoryError */
+Value mv_err_errno(mv_thread *t, int err, Value filename); /* OSError subclass by errno, e.g.
+        FileNotFoundError: [Errno 2] No such file or directory: 'x' (filename may be NULL) */
+Value mv_err_bad_internal(mv_thread *t, const char *where); /* SystemError */
+
+/* ---- inspecting ------------------------------------------------------------------------------ */
+static inline bool mv_err_occurred(mv_thread *t) { return t->curexc != NULL; }
+bool mv_err_matches(mv_thread *t, mv_type *exc_type); /* current exception is an instance of it */
+Value mv_err_fetch(mv_thread *t);          /* take the current exception (new ref), clear it */
+void mv_err_restore(mv_thread *t, Value exc); /* steal: set it as current */
+void mv_err_clear(mv_thread *t);
+/* The exception about to be set gets `t->handled` as its __context__ (done in mv_err_restore /
+   mv_err_set*, as CPython does when raising inside an except/finally block). */
+
+/* Print exc with its traceback in CPython's format to stderr (exc.c). */
+void mv_err_print_exception(mv_thread *t, Value exc);
+/* Print and clear the current exception; SystemExit is NOT special-cased here. */
+void mv_err_print(mv_thread *t);
+
+/* Recursion guard for C code that calls back into Python (repr of nested containers, etc.):
+   raises RecursionError("maximum recursion depth exceeded" + where) and returns -1 when too deep. */
+int mv_enter_recursive_call(mv_thread *t, const char *where);
+void mv_leave_recursive_call(mv_thread *t);
+
+/* ---- VM lifecycle (vm.c) ---------------------------------------------------------------------- */
+mv_vm *mv_vm_new(int argc, char **argv); /* argv: sys.argv; initializes types, builtins, sys */
+mv_thread *mv_vm_main_thread(mv_vm *vm);
+void mv_vm_free(mv_vm *vm);
+
+/* The type-readying pass for all static types, run once per process by mv_vm_new. */
+void mv_types_init(void);
+
+#endif

@@ -1,0 +1,1 @@
+/* builtins.c: placeholder, being written. */

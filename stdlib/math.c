@@ -1,0 +1,1 @@
+/* math.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* os.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* random.c: placeholder, being written. */
