@@ -39,6 +39,10 @@ typedef struct {
 } mv_embedded_module;
 extern const mv_embedded_module mv_embedded_modules[]; /* NULL-terminated */
 
+/* The builtins module (stdlib/builtins.c) and the sys module (stdlib/sys.c), created by mv_vm_new. */
+Value mv_builtins_module_init(mv_thread *t);
+Value mv_sys_module_init(mv_thread *t);
+
 /* Run a file as __main__ (main.c, the REPL's -i): returns 0 ok, -1 with exception set. */
 int mv_run_main_file(mv_thread *t, const char *path);
 
