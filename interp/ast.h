@@ -86,7 +86,8 @@ struct mv_expr {
         struct { mv_expr *func; mv_ast_seq args; mv_ast_seq keywords; /* mv_keyword* */ } call;
         struct { mv_expr *value; int conversion; /* -1, 's', 'r', 'a' */ mv_expr *format_spec; } formatted;
         struct { mv_ast_seq values; } joinedstr;
-        struct { Value value; /* owned by the arena; None/True/False/Ellipsis/int/float/str/bytes */ } constant;
+        struct { Value value; /* owned by the arena; None/True/False/Ellipsis/int/float/str/bytes */
+                 const char *kind; /* "u" for a u'' string (ast's Constant.kind), else NULL */ } constant;
         struct { mv_expr *value; const char *attr; mv_expr_ctx ctx; } attribute;
         struct { mv_expr *value, *slice; mv_expr_ctx ctx; } subscript;
         struct { mv_expr *value; mv_expr_ctx ctx; } starred;
@@ -145,5 +146,14 @@ mv_module_ast *mv_parse(mv_thread *t, mv_ast_arena *arena, const char *src, size
 /* Debugging aid and parser tests: the tree in the same format as Python's ast.dump() (without
    positions), as a malloc'd C string. */
 char *mv_ast_dump(mv_thread *t, mv_module_ast *m);
+
+/* Arena helpers (ast.c).  mv_ast_arena_keep steals v: it is released by mv_ast_arena_free
+   (returns -1 on allocation failure, after releasing v). */
+int mv_ast_arena_keep(mv_ast_arena *a, Value v);
+char *mv_ast_strndup(mv_ast_arena *a, const char *s, size_t n); /* NUL-terminated copy */
+/* With attributes: positions too, as ast.dump(tree, include_attributes=True). */
+char *mv_ast_dump_ex(mv_thread *t, mv_module_ast *m, bool attributes);
+/* Dump one expression in ast.dump() format (malloc'd). */
+char *mv_ast_dump_expr(mv_thread *t, mv_expr *e);
 
 #endif

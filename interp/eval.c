@@ -1,1 +1,2063 @@
-/* eval.c: placeholder, being written. */
+/* eval.c: the bytecode interpreter.  One C loop runs a chain of frames: a call of a Python
+ * function pushes a frame and continues here (no C recursion), RETURN_VALUE pops back.  Dispatch
+ * is computed goto (switch fallback); ip/sp live in C locals; small ints have inline fast paths;
+ * LOAD_GLOBAL is cached on dict versions.  Exceptions unwind the frame's block stack (handlers
+ * pushed by SETUP_FINALLY/SETUP_CLEANUP); the one eval-breaker check point is CHECK_BREAKER.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abstract.h"
+#include "class.h"
+#include "code.h"
+#include "dict.h"
+#include "exc.h"
+#include "func.h"
+#include "gen.h"
+#include "int.h"
+#include "list.h"
+#include "module.h"
+#include "opcodes.h"
+#include "range.h"
+#include "set.h"
+#include "str.h"
+#include "tuple.h"
+
+#if defined(__GNUC__) && !defined(MV_NO_COMPUTED_GOTO)
+#define USE_COMPUTED_GOTO 1
+#else
+#define USE_COMPUTED_GOTO 0
+#endif
+
+#define MV_C_DEPTH_LIMIT 4000
+
+static _Thread_local mv_thread *tls_thread;
+mv_thread *mv_current_thread(void) { return tls_thread; }
+
+typedef struct {
+    uint64_t gver, bver;
+    Value value; /* borrowed from the dict: valid while the versions match */
+} global_cache;
+
+/* ---- the eval breaker ---- */
+
+static int handle_breaker(mv_thread *t) {
+    mv_vm *vm = t->vm;
+    if (vm->sigint_pending && t == vm->main_thread) {
+        vm->sigint_pending = 0;
+        atomic_store(&vm->eval_breaker, 0);
+        mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
+        return -1;
+    }
+    if (!vm->sigint_pending) atomic_store(&vm->eval_breaker, 0);
+    return 0;
+}
+
+/* ---- frame setup for calls ---- */
+
+static inline mv_frame *alloc_frame(mv_code *co) {
+    mv_frame *f = co->zombie;
+    if (f) {
+        co->zombie = f->back;
+    } else {
+        size_t nslots = (size_t)co->nlocals + co->ncells + co->nfrees;
+        f = mv_malloc(sizeof(mv_frame) + (nslots + co->stacksize + 1) * sizeof(Value));
+        f->ob.type = &mv_frame_type;
+    }
+    f->ob.refcnt = 1;
+    f->code = co;
+    f->locals = NULL;
+    f->ip = co->code;
+    f->lasti = -1;
+    f->is_generator = false;
+    f->entry = false;
+    f->state = MV_FRAME_RUNNING;
+    f->nblocks = 0;
+    return f;
+}
+
+/* Release a function frame that returned (the stack is already empty above the cells). */
+static inline void release_call_frame(mv_frame *f) {
+    mv_code *co = f->code;
+    Value *p = f->localsplus, *end = f->sp;
+    for (; p < end; p++) MV_XDECREF(*p);
+    Value func = f->func;
+    f->back = co->zombie;
+    co->zombie = f;
+    MV_DECREF(func); /* last: it may free the code, and the frame with it */
+}
+
+/* ---- helpers used by several opcodes (kept out of line to keep the loop small) ---- */
+
+static Value unbound_local(mv_thread *t, mv_code *co, int i) {
+    return mv_err_format(t, &mv_exc_UnboundLocalError,
+                         "cannot access local variable '%U' where it is not associated with a value",
+                         MV_TUPLE_GET(co->varnames, i));
+}
+
+static Value deref_name(mv_code *co, int i) {
+    return i < co->ncells ? MV_TUPLE_GET(co->cellvars, i) : MV_TUPLE_GET(co->freevars, i - co->ncells);
+}
+
+static Value unbound_deref(mv_thread *t, mv_code *co, int i) {
+    if (i < co->ncells)
+        return mv_err_format(t, &mv_exc_UnboundLocalError,
+                             "cannot access local variable '%U' where it is not associated with a value",
+                             deref_name(co, i));
+    return mv_err_format(t, &mv_exc_NameError,
+                         "cannot access free variable '%U' where it is not associated with a value in enclosing scope",
+                         deref_name(co, i));
+}
+
+static Value name_error(mv_thread *t, Value name) {
+    Value r = mv_err_format(t, &mv_exc_NameError, "name '%U' is not defined", name);
+    if (t->curexc && mv_exc_check(t->curexc)) mv_setattr_cstr(t, t->curexc, "name", name);
+    if (t->curexc && !mv_isinstance_of(t->curexc, &mv_exc_NameError)) return r;
+    return r;
+}
+
+/* Look a name up in a mapping that may not be a dict: borrowed-like new ref or NULL (no error). */
+static Value mapping_get(mv_thread *t, Value m, Value name, int *err) {
+    *err = 0;
+    if (mv_dict_check(m)) {
+        Value v = mv_dict_get(t, m, name);
+        if (v) return mv_newref(v);
+        if (mv_err_occurred(t)) *err = 1;
+        return NULL;
+    }
+    Value v = mv_getitem(t, m, name);
+    if (!v) {
+        if (mv_err_matches(t, &mv_exc_KeyError)) mv_err_clear(t);
+        else *err = 1;
+    }
+    return v;
+}
+
+static Value load_global_slow(mv_thread *t, mv_frame *f, Value name, global_cache *c) {
+    Value v = mv_dict_get_str(f->globals, name);
+    if (!v) {
+        v = mv_dict_get_str(f->builtins, name);
+        if (!v) return name_error(t, name);
+    }
+    if (c) {
+        c->gver = ((mv_dict *)f->globals)->version;
+        c->bver = ((mv_dict *)f->builtins)->version;
+        c->value = v;
+    }
+    return mv_newref(v);
+}
+
+static int check_exc_match_type(mv_thread *t, Value type) {
+    if (mv_tuple_check(type)) {
+        for (size_t i = 0; i < mv_tuple_size(type); i++)
+            if (check_exc_match_type(t, MV_TUPLE_GET(type, i)) < 0) return -1;
+        return 0;
+    }
+    if (!mv_type_check(type) || !mv_type_is_subtype((mv_type *)type, &mv_exc_BaseException)) {
+        mv_err_set(t, &mv_exc_TypeError,
+                   "catching classes that do not inherit from BaseException is not allowed");
+        return -1;
+    }
+    return 0;
+}
+
+static bool exc_matches(Value exc, Value type) {
+    if (mv_tuple_check(type)) {
+        for (size_t i = 0; i < mv_tuple_size(type); i++)
+            if (exc_matches(exc, MV_TUPLE_GET(type, i))) return true;
+        return false;
+    }
+    return mv_type_is_subtype(MV_TYPE(exc), (mv_type *)type);
+}
+
+/* raise / raise exc / raise exc from cause.  Returns 1 for a re-raise (no new traceback entry). */
+static int do_raise(mv_thread *t, Value exc, Value cause) {
+    if (!exc) {
+        Value h = t->handled;
+        if (!h || h == MV_NONE) {
+            mv_err_set(t, &mv_exc_RuntimeError, "No active exception to reraise");
+            return 0;
+        }
+        MV_INCREF(h);
+        Value old = t->curexc;
+        t->curexc = h;
+        MV_XDECREF(old);
+        return 1;
+    }
+    Value inst;
+    if (mv_type_check(exc) && mv_type_is_subtype((mv_type *)exc, &mv_exc_BaseException)) {
+        inst = mv_call0(t, exc);
+        if (!inst) return 0;
+        if (!mv_exc_check(inst)) {
+            mv_err_format(t, &mv_exc_TypeError,
+                          "calling %R should have returned an instance of BaseException, not %T", exc, inst);
+            MV_DECREF(inst);
+            return 0;
+        }
+    } else if (mv_exc_check(exc)) {
+        inst = mv_newref(exc);
+    } else {
+        mv_err_set(t, &mv_exc_TypeError, "exceptions must derive from BaseException");
+        return 0;
+    }
+    if (cause) {
+        Value c;
+        if (cause == MV_NONE) {
+            c = NULL;
+        } else if (mv_type_check(cause) && mv_type_is_subtype((mv_type *)cause, &mv_exc_BaseException)) {
+            c = mv_call0(t, cause);
+            if (!c) {
+                MV_DECREF(inst);
+                return 0;
+            }
+        } else if (mv_exc_check(cause)) {
+            c = mv_newref(cause);
+        } else {
+            MV_DECREF(inst);
+            mv_err_set(t, &mv_exc_TypeError, "exception causes must derive from BaseException");
+            return 0;
+        }
+        mv_exc *e = (mv_exc *)inst;
+        MV_SETREF(e->cause, c);
+        e->suppress_context = true;
+    }
+    mv_err_set_object(t, inst);
+    MV_DECREF(inst);
+    return 0;
+}
+
+static Value s_keys, s_annotations;
+
+static Value intern_static(mv_thread *t, Value *slot, const char *s) {
+    if (!*slot) *slot = mv_str_intern_cstr(t, s);
+    return *slot;
+}
+
+/* Bind an attribute found on the type to obj (descriptor protocol), new ref. */
+static Value bind_special(mv_thread *t, Value descr, Value obj) {
+    mv_type *dt = MV_TYPE(descr);
+    if (dt == &mv_func_type) return mv_method_new(descr, obj);
+    if (dt->descr_get) return dt->descr_get(t, descr, obj, (Value)MV_TYPE(obj));
+    return mv_newref(descr);
+}
+
+/* BEFORE_WITH: mgr -> bound __exit__, result of __enter__() */
+static int before_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out) {
+    static Value s_enter, s_exit;
+    mv_type *tp = MV_TYPE(mgr);
+    Value enter = mv_type_lookup(tp, intern_static(t, &s_enter, "__enter__"));
+    if (!enter) {
+        mv_err_format(t, &mv_exc_TypeError,
+                      "'%s' object does not support the context manager protocol", tp->name);
+        return -1;
+    }
+    Value exit = mv_type_lookup(tp, intern_static(t, &s_exit, "__exit__"));
+    if (!exit) {
+        mv_err_format(t, &mv_exc_TypeError,
+                      "'%s' object does not support the context manager protocol (missed __exit__ method)",
+                      tp->name);
+        return -1;
+    }
+    Value bexit = bind_special(t, exit, mgr);
+    if (!bexit) return -1;
+    Value benter = bind_special(t, enter, mgr);
+    if (!benter) {
+        MV_DECREF(bexit);
+        return -1;
+    }
+    Value res = mv_call0(t, benter);
+    MV_DECREF(benter);
+    if (!res) {
+        MV_DECREF(bexit);
+        return -1;
+    }
+    *exit_out = bexit;
+    *res_out = res;
+    return 0;
+}
+
+static Value build_string(mv_thread *t, Value *items, size_t n) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += mv_str_size(items[i]);
+    char *buf = mv_malloc(total + 1);
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(buf + off, mv_str_data(items[i]), mv_str_size(items[i]));
+        off += mv_str_size(items[i]);
+    }
+    Value r = mv_str_new(buf, total);
+    mv_free(buf);
+    return r;
+}
+
+static Value format_value(mv_thread *t, Value v, int flags, Value spec) {
+    Value conv;
+    switch (flags & 3) {
+    case 1: conv = mv_str(t, v); break;
+    case 2: conv = mv_repr(t, v); break;
+    case 3: conv = mv_ascii(t, v); break;
+    default: conv = mv_newref(v); break;
+    }
+    if (!conv) return NULL;
+    if (!spec && !MV_IS_SMALL(conv) && conv->type == &mv_str_type) return conv;
+    Value r = mv_format(t, conv, spec);
+    MV_DECREF(conv);
+    return r;
+}
+
+/* Unpack `seq` into exactly n values stored at out[n-1]..out[0] (first item at the top). */
+static int unpack_sequence(mv_thread *t, Value seq, size_t n, Value *out) {
+    Value *items = NULL;
+    size_t size = 0;
+    if (!MV_IS_SMALL(seq) && (seq->type == &mv_tuple_type || seq->type == &mv_list_type)) {
+        if (seq->type == &mv_tuple_type) {
+            items = mv_tuple_items(seq);
+            size = mv_tuple_size(seq);
+        } else {
+            items = mv_list_items(seq);
+            size = mv_list_size(seq);
+        }
+        if (size == n) {
+            for (size_t i = 0; i < n; i++) out[n - 1 - i] = mv_newref(items[i]);
+            return 0;
+        }
+        if (size < n)
+            mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected %zu, got %zu)", n, size);
+        else
+            mv_err_format(t, &mv_exc_ValueError, "too many values to unpack (expected %zu)", n);
+        return -1;
+    }
+    Value it = mv_iter(t, seq);
+    if (!it) {
+        if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(seq)->iter && !MV_TYPE(seq)->getitem) {
+            mv_err_clear(t);
+            mv_err_format(t, &mv_exc_TypeError, "cannot unpack non-iterable %s object", mv_type_name(seq));
+        }
+        return -1;
+    }
+    size_t i = 0;
+    for (; i < n; i++) {
+        Value v = mv_next(t, it);
+        if (!v) {
+            if (!mv_err_occurred(t))
+                mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected %zu, got %zu)", n, i);
+            goto fail;
+        }
+        out[n - 1 - i] = v;
+    }
+    Value extra = mv_next(t, it);
+    if (extra) {
+        MV_DECREF(extra);
+        mv_err_format(t, &mv_exc_ValueError, "too many values to unpack (expected %zu)", n);
+        goto fail;
+    }
+    if (mv_err_occurred(t)) goto fail;
+    MV_DECREF(it);
+    return 0;
+fail:
+    for (size_t k = 0; k < i; k++) MV_DECREF(out[n - 1 - k]);
+    MV_DECREF(it);
+    return -1;
+}
+
+/* UNPACK_EX: before items, a list, after items; stored reversed at out. */
+static int unpack_ex(mv_thread *t, Value seq, int before, int after, Value *out) {
+    Value list = mv_sequence_list(t, seq);
+    if (!list) {
+        if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(seq)->iter && !MV_TYPE(seq)->getitem) {
+            mv_err_clear(t);
+            mv_err_format(t, &mv_exc_TypeError, "cannot unpack non-iterable %s object", mv_type_name(seq));
+        }
+        return -1;
+    }
+    size_t n = mv_list_size(list);
+    if (n < (size_t)(before + after)) {
+        mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected at least %d, got %zu)",
+                      before + after, n);
+        MV_DECREF(list);
+        return -1;
+    }
+    size_t total = (size_t)before + 1 + after;
+    Value *items = mv_list_items(list);
+    for (int i = 0; i < before; i++) out[total - 1 - i] = mv_newref(items[i]);
+    size_t mid = n - before - after;
+    Value midlist = mv_list_from_array(items + before, mid);
+    out[total - 1 - before] = midlist;
+    for (int i = 0; i < after; i++) out[after - 1 - i] = mv_newref(items[before + mid + i]);
+    MV_DECREF(list);
+    return 0;
+}
+
+static Value func_str(mv_thread *t, Value func) {
+    /* CPython's _PyObject_FunctionStr: module.qualname() unless builtins */
+    Value qn = mv_getattr_cstr(t, func, "__qualname__");
+    if (!qn) {
+        mv_err_clear(t);
+        return mv_str_fromf("%s object", mv_type_name(func));
+    }
+    Value mod = mv_getattr_cstr(t, func, "__module__");
+    if (!mod) mv_err_clear(t);
+    Value r;
+    if (mod && mv_str_check(mod) && !mv_str_eq_cstr(mod, "builtins"))
+        r = mv_str_fromf("%s.%s()", mv_str_data(mod), mv_str_check(qn) ? mv_str_data(qn) : "?");
+    else
+        r = mv_str_fromf("%s()", mv_str_check(qn) ? mv_str_data(qn) : "?");
+    MV_XDECREF(mod);
+    MV_DECREF(qn);
+    return r;
+}
+
+static int dict_merge(mv_thread *t, Value func, Value dict, Value other) {
+    if (!mv_dict_check(other)) {
+        Value keys = mv_getattr_cstr(t, other, "keys");
+        if (!keys) {
+            mv_err_clear(t);
+            Value fs = func_str(t, func);
+            mv_err_format(t, &mv_exc_TypeError, "%U argument after ** must be a mapping, not %s", fs,
+                          mv_type_name(other));
+            MV_DECREF(fs);
+            return -1;
+        }
+        Value kl = mv_call0(t, keys);
+        MV_DECREF(keys);
+        if (!kl) return -1;
+        Value it = mv_iter(t, kl);
+        MV_DECREF(kl);
+        if (!it) return -1;
+        Value k;
+        while ((k = mv_next(t, it))) {
+            Value v = mv_getitem(t, other, k);
+            int rc = -1;
+            if (v) {
+                Value existing = mv_dict_get(t, dict, k);
+                if (existing) {
+                    Value fs = func_str(t, func);
+                    mv_err_format(t, &mv_exc_TypeError, "%U got multiple values for keyword argument '%S'", fs, k);
+                    MV_DECREF(fs);
+                } else if (!mv_err_occurred(t)) {
+                    rc = mv_dict_set(t, dict, k, v);
+                }
+                MV_DECREF(v);
+            }
+            MV_DECREF(k);
+            if (rc < 0) {
+                MV_DECREF(it);
+                return -1;
+            }
+        }
+        MV_DECREF(it);
+        return mv_err_occurred(t) ? -1 : 0;
+    }
+    size_t pos = 0;
+    Value k, v;
+    while (mv_dict_next(other, &pos, &k, &v)) {
+        if (mv_dict_get(t, dict, k)) {
+            Value fs = func_str(t, func);
+            if (mv_str_check(k))
+                mv_err_format(t, &mv_exc_TypeError, "%U got multiple values for keyword argument '%U'", fs, k);
+            else
+                mv_err_format(t, &mv_exc_TypeError, "%U keywords must be strings", fs);
+            MV_DECREF(fs);
+            return -1;
+        }
+        if (mv_dict_set(t, dict, k, v) < 0) return -1;
+    }
+    return 0;
+}
+
+static Value call_function_ex(mv_thread *t, Value func, Value args, Value kwargs) {
+    if (!mv_tuple_check(args)) {
+        Value tup = mv_sequence_tuple(t, args);
+        if (!tup) return NULL;
+        Value r = call_function_ex(t, func, tup, kwargs);
+        MV_DECREF(tup);
+        return r;
+    }
+    size_t npos = mv_tuple_size(args);
+    if (!kwargs || mv_dict_size(kwargs) == 0) return mv_call(t, func, mv_tuple_items(args), npos, NULL);
+    size_t nkw = mv_dict_size(kwargs);
+    Value *buf = mv_malloc((npos + nkw) * sizeof(Value));
+    memcpy(buf, mv_tuple_items(args), npos * sizeof(Value));
+    Value kwnames = mv_tuple_new(nkw);
+    size_t pos = 0, i = 0;
+    Value k, v;
+    while (mv_dict_next(kwargs, &pos, &k, &v)) {
+        if (!mv_str_check(k)) {
+            Value fs = func_str(t, func);
+            mv_err_format(t, &mv_exc_TypeError, "%U keywords must be strings", fs);
+            MV_DECREF(fs);
+            for (size_t j = 0; j < i; j++) MV_TUPLE_SET(kwnames, j, MV_TUPLE_GET(kwnames, j));
+            /* fill the rest so the tuple can be released */
+            for (size_t j = i; j < nkw; j++) MV_TUPLE_SET(kwnames, j, mv_newref(MV_NONE));
+            MV_DECREF(kwnames);
+            mv_free(buf);
+            return NULL;
+        }
+        MV_TUPLE_SET(kwnames, i, mv_newref(k));
+        buf[npos + i] = v;
+        i++;
+    }
+    Value r = mv_call(t, func, buf, npos, kwnames);
+    MV_DECREF(kwnames);
+    mv_free(buf);
+    return r;
+}
+
+static int import_star(mv_thread *t, mv_frame *f, Value mod) {
+    Value locals = f->locals;
+    if (!locals) {
+        mv_err_set(t, &mv_exc_SystemError, "no locals found during 'import *'");
+        return -1;
+    }
+    Value all = mv_getattr_cstr(t, mod, "__all__");
+    Value names;
+    bool skip_private = false;
+    if (all) {
+        names = mv_sequence_list(t, all);
+        MV_DECREF(all);
+        if (!names) return -1;
+    } else {
+        if (!mv_err_matches(t, &mv_exc_AttributeError)) return -1;
+        mv_err_clear(t);
+        Value d = mv_getattr_cstr(t, mod, "__dict__");
+        if (!d) return -1;
+        names = mv_sequence_list(t, d);
+        MV_DECREF(d);
+        if (!names) return -1;
+        skip_private = true;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < mv_list_size(names) && rc == 0; i++) {
+        Value name = MV_LIST_GET(names, i);
+        if (skip_private && mv_str_check(name) && mv_str_data(name)[0] == '_') continue;
+        Value v = mv_getattr(t, mod, name);
+        if (!v) {
+            rc = -1;
+            break;
+        }
+        rc = mv_dict_check(locals) ? mv_dict_set(t, locals, name, v) : mv_setitem(t, locals, name, v);
+        MV_DECREF(v);
+    }
+    MV_DECREF(names);
+    return rc;
+}
+
+static int print_expr(mv_thread *t, Value v) {
+    mv_vm *vm = t->vm;
+    if (vm->sys_module) {
+        Value hook = mv_getattr_cstr(t, vm->sys_module, "displayhook");
+        if (hook) {
+            Value r = mv_call1(t, hook, v);
+            MV_DECREF(hook);
+            if (!r) return -1;
+            MV_DECREF(r);
+            return 0;
+        }
+        mv_err_clear(t);
+    }
+    if (v == MV_NONE) return 0;
+    if (mv_dict_set_cstr(t, vm->builtins, "_", MV_NONE) < 0) return -1;
+    Value s = mv_repr(t, v);
+    if (!s) return -1;
+    int rc = mv_file_write_str(t, vm->stdout_obj, s);
+    MV_DECREF(s);
+    if (rc < 0) return -1;
+    Value nl = mv_str_new("\n", 1);
+    rc = mv_file_write_str(t, vm->stdout_obj, nl);
+    MV_DECREF(nl);
+    if (rc < 0) return -1;
+    return mv_dict_set_cstr(t, vm->builtins, "_", v);
+}
+
+static Value make_function(mv_thread *t, mv_frame *f, int flags, Value *sp) {
+    /* stack: [defaults] [kwdefaults] [annotations] [closure] code */
+    Value code = sp[-1];
+    int k = 2;
+    mv_func *fn = (mv_func *)mv_func_new(t, code, f->globals, ((mv_code *)code)->qualname);
+    if (!fn) return NULL;
+    if (flags & 8) fn->closure = mv_newref(sp[-k++]);
+    if (flags & 4) fn->annotations = mv_newref(sp[-k++]);
+    if (flags & 2) fn->kwdefaults = mv_newref(sp[-k++]);
+    if (flags & 1) fn->defaults = mv_newref(sp[-k++]);
+    return (Value)fn;
+}
+
+static Value yield_from_send(mv_thread *t, Value recv, Value v, Value *result) {
+    *result = NULL;
+    if (!MV_IS_SMALL(recv) && recv->type == &mv_gen_type) {
+        Value r = mv_gen_send(t, recv, v, result);
+        return r;
+    }
+    Value r;
+    if (v == MV_NONE && MV_TYPE(recv)->iternext) {
+        r = MV_TYPE(recv)->iternext(t, recv);
+    } else {
+        Value arg = v;
+        r = mv_call_method(t, recv, "send", &arg, 1);
+    }
+    if (r) return r;
+    if (!mv_err_occurred(t)) {
+        *result = mv_newref(MV_NONE);
+        return NULL;
+    }
+    if (mv_err_matches(t, &mv_exc_StopIteration)) {
+        Value exc = mv_err_fetch(t);
+        Value val = mv_getattr_cstr(t, exc, "value");
+        MV_DECREF(exc);
+        if (!val) return NULL;
+        *result = val;
+    }
+    return NULL;
+}
+
+/* ---- the loop ---- */
+
+Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0); }
+
+Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
+    mv_vm *vm = t->vm;
+    atomic_int *breaker = &vm->eval_breaker;
+    tls_thread = t;
+    if (t->c_depth >= MV_C_DEPTH_LIMIT) {
+        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
+        return NULL;
+    }
+    if (t->depth + 1 > vm->recursion_limit) {
+        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
+        return NULL;
+    }
+    t->c_depth++;
+    t->depth++;
+    f->back = t->frame;
+    t->frame = f;
+    f->entry = true;
+    f->state = MV_FRAME_RUNNING;
+
+    mv_code *co;
+    const mv_codeunit *ip;
+    Value *sp, *fast, *consts;
+    Value retval = NULL;
+    Value kwnames = NULL;
+    unsigned word;
+    int oparg;
+
+#define LOAD_FRAME()                                                                               \
+    do {                                                                                           \
+        co = f->code;                                                                              \
+        ip = f->ip;                                                                                \
+        sp = f->sp;                                                                                \
+        fast = f->localsplus;                                                                      \
+        consts = mv_tuple_items(co->consts);                                                       \
+    } while (0)
+#define NAME(i) MV_TUPLE_GET(co->names, (i))
+#define PUSH(v) (*sp++ = (v))
+#define POP() (*--sp)
+#define TOP() (sp[-1])
+#define SECOND() (sp[-2])
+#define THIRD() (sp[-3])
+#define CHECK_BREAKER()                                                                            \
+    do {                                                                                           \
+        if (atomic_load_explicit(breaker, memory_order_relaxed) && handle_breaker(t) < 0)          \
+            goto error;                                                                            \
+    } while (0)
+
+    LOAD_FRAME();
+    if (throwflag) {
+        /* the exception appears at the suspended yield */
+        f->lasti = (int)(ip - co->code) - ((*ip & 0xff) == OP_YIELD_FROM ? 0 : 1);
+        mv_exc_add_traceback(t, t->curexc, f);
+        goto exception_unwind;
+    }
+
+#if USE_COMPUTED_GOTO
+    static void *const targets[MV_NUM_OPCODES] = {
+#define OP(name, operand, effect) [OP_##name] = &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#define TARGET(name) L_##name:
+#define DISPATCH()                                                                                 \
+    do {                                                                                           \
+        word = *ip++;                                                                              \
+        oparg = (int)(word >> 8);                                                                  \
+        goto *targets[word & 0xff];                                                                \
+    } while (0)
+#define DISPATCH_OPCODE(op) goto *targets[op]
+    DISPATCH();
+#else
+#define TARGET(name) case OP_##name:
+#define DISPATCH() goto dispatch
+#define DISPATCH_OPCODE(op) do { opcode = (op); goto dispatch_opcode; } while (0)
+    unsigned opcode;
+dispatch:
+    word = *ip++;
+    oparg = (int)(word >> 8);
+    opcode = word & 0xff;
+dispatch_opcode:
+    switch (opcode) {
+#endif
+
+    TARGET(NOP) { DISPATCH(); }
+
+    TARGET(EXTENDED_ARG) {
+        word = *ip++;
+        oparg = (oparg << 8) | (int)(word >> 8);
+        DISPATCH_OPCODE(word & 0xff);
+    }
+
+    TARGET(POP_TOP) {
+        Value v = POP();
+        MV_XDECREF(v);
+        DISPATCH();
+    }
+
+    TARGET(ROT_TWO) {
+        Value a = TOP();
+        sp[-1] = sp[-2];
+        sp[-2] = a;
+        DISPATCH();
+    }
+
+    TARGET(ROT_THREE) {
+        Value a = TOP();
+        sp[-1] = sp[-2];
+        sp[-2] = sp[-3];
+        sp[-3] = a;
+        DISPATCH();
+    }
+
+    TARGET(ROT_FOUR) {
+        Value a = TOP();
+        sp[-1] = sp[-2];
+        sp[-2] = sp[-3];
+        sp[-3] = sp[-4];
+        sp[-4] = a;
+        DISPATCH();
+    }
+
+    TARGET(DUP_TOP) {
+        Value v = TOP();
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(DUP_TOP_TWO) {
+        Value a = SECOND(), b = TOP();
+        MV_INCREF(a);
+        MV_INCREF(b);
+        PUSH(a);
+        PUSH(b);
+        DISPATCH();
+    }
+
+    TARGET(SWAP) {
+        Value a = sp[-1];
+        sp[-1] = sp[-oparg];
+        sp[-oparg] = a;
+        DISPATCH();
+    }
+
+    TARGET(COPY) {
+        Value v = sp[-oparg];
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_CONST) {
+        Value v = consts[oparg];
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_FAST) {
+        Value v = fast[oparg];
+        if (__builtin_expect(!v, 0)) {
+            unbound_local(t, co, oparg);
+            goto error;
+        }
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(STORE_FAST) {
+        Value old = fast[oparg];
+        fast[oparg] = POP();
+        MV_XDECREF(old);
+        DISPATCH();
+    }
+
+    TARGET(DELETE_FAST) {
+        Value old = fast[oparg];
+        if (!old) {
+            unbound_local(t, co, oparg);
+            goto error;
+        }
+        fast[oparg] = NULL;
+        MV_DECREF(old);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_DEREF) {
+        mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
+        Value v = cell->ref;
+        if (!v) {
+            unbound_deref(t, co, oparg);
+            goto error;
+        }
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(STORE_DEREF) {
+        mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
+        Value old = cell->ref;
+        cell->ref = POP();
+        MV_XDECREF(old);
+        DISPATCH();
+    }
+
+    TARGET(DELETE_DEREF) {
+        mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
+        Value old = cell->ref;
+        if (!old) {
+            unbound_deref(t, co, oparg);
+            goto error;
+        }
+        cell->ref = NULL;
+        MV_DECREF(old);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_CLOSURE) {
+        Value cell = fast[co->nlocals + oparg];
+        MV_INCREF(cell);
+        PUSH(cell);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_CLASSDEREF) {
+        Value name = deref_name(co, oparg);
+        int err;
+        Value v = f->locals ? mapping_get(t, f->locals, name, &err) : NULL;
+        if (f->locals && err) goto error;
+        if (!v) {
+            mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
+            v = cell->ref;
+            if (!v) {
+                unbound_deref(t, co, oparg);
+                goto error;
+            }
+            MV_INCREF(v);
+        }
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_NAME) {
+        Value name = NAME(oparg);
+        Value v = NULL;
+        int err = 0;
+        if (f->locals) {
+            v = mapping_get(t, f->locals, name, &err);
+            if (err) goto error;
+        }
+        if (!v) {
+            v = mv_dict_get_str(f->globals, name);
+            if (!v) v = mv_dict_get_str(f->builtins, name);
+            if (!v) {
+                name_error(t, name);
+                goto error;
+            }
+            MV_INCREF(v);
+        }
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(STORE_NAME) {
+        Value name = NAME(oparg);
+        Value v = POP();
+        Value locals = f->locals;
+        int rc;
+        if (!locals) {
+            MV_DECREF(v);
+            mv_err_format(t, &mv_exc_SystemError, "no locals found when storing %R", name);
+            goto error;
+        }
+        if (!MV_IS_SMALL(locals) && locals->type == &mv_dict_type) rc = mv_dict_set(t, locals, name, v);
+        else rc = mv_setitem(t, locals, name, v);
+        MV_DECREF(v);
+        if (rc < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(DELETE_NAME) {
+        Value name = NAME(oparg);
+        Value locals = f->locals;
+        int rc = mv_dict_check(locals) ? (mv_dict_get_str(locals, name) ? mv_dict_del(t, locals, name) : -2)
+                                       : mv_delitem(t, locals, name);
+        if (rc == -2 || (rc < 0 && mv_err_matches(t, &mv_exc_KeyError))) {
+            mv_err_clear(t);
+            name_error(t, name);
+            goto error;
+        }
+        if (rc < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(LOAD_GLOBAL) {
+        global_cache *gc = co->cache;
+        if (__builtin_expect(!gc, 0)) gc = co->cache = mv_calloc(co->ncode, sizeof(global_cache));
+        gc += (ip - co->code) - 1;
+        Value v;
+        if (gc->value && gc->gver == ((mv_dict *)f->globals)->version &&
+            gc->bver == ((mv_dict *)f->builtins)->version) {
+            v = gc->value;
+            MV_INCREF(v);
+        } else {
+            v = load_global_slow(t, f, NAME(oparg), gc);
+            if (!v) goto error;
+        }
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(STORE_GLOBAL) {
+        Value v = POP();
+        int rc = mv_dict_set(t, f->globals, NAME(oparg), v);
+        MV_DECREF(v);
+        if (rc < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(DELETE_GLOBAL) {
+        Value name = NAME(oparg);
+        if (!mv_dict_get_str(f->globals, name)) {
+            name_error(t, name);
+            goto error;
+        }
+        if (mv_dict_del(t, f->globals, name) < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(LOAD_ATTR) {
+        Value obj = TOP();
+        Value v = mv_getattr(t, obj, NAME(oparg));
+        if (!v) goto error;
+        MV_DECREF(obj);
+        sp[-1] = v;
+        DISPATCH();
+    }
+
+    TARGET(STORE_ATTR) {
+        Value obj = TOP(), v = SECOND();
+        int rc = mv_setattr(t, obj, NAME(oparg), v);
+        if (rc < 0) goto error;
+        sp -= 2;
+        MV_DECREF(obj);
+        MV_DECREF(v);
+        DISPATCH();
+    }
+
+    TARGET(DELETE_ATTR) {
+        Value obj = TOP();
+        int rc = mv_setattr(t, obj, NAME(oparg), NULL);
+        if (rc < 0) goto error;
+        sp--;
+        MV_DECREF(obj);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_METHOD) {
+        Value obj = TOP();
+        Value meth;
+        int r = mv_get_method(t, obj, NAME(oparg), &meth);
+        if (r < 0) goto error;
+        if (r) {
+            sp[-1] = meth;
+            PUSH(obj);
+        } else {
+            MV_DECREF(obj);
+            sp[-1] = NULL;
+            PUSH(meth);
+        }
+        DISPATCH();
+    }
+
+    TARGET(BINARY_SUBSCR) {
+        Value key = TOP(), obj = SECOND();
+        Value v;
+        if (MV_IS_SMALL(key) && !MV_IS_SMALL(obj) && obj->type == &mv_list_type) {
+            intptr_t i = MV_SMALL_VAL(key);
+            size_t n = mv_list_size(obj);
+            if (i < 0) i += (intptr_t)n;
+            if (i >= 0 && (size_t)i < n) {
+                v = MV_LIST_GET(obj, i);
+                MV_INCREF(v);
+                goto subscr_done;
+            }
+        } else if (MV_IS_SMALL(key) && !MV_IS_SMALL(obj) && obj->type == &mv_tuple_type) {
+            intptr_t i = MV_SMALL_VAL(key);
+            size_t n = mv_tuple_size(obj);
+            if (i < 0) i += (intptr_t)n;
+            if (i >= 0 && (size_t)i < n) {
+                v = MV_TUPLE_GET(obj, i);
+                MV_INCREF(v);
+                goto subscr_done;
+            }
+        }
+        v = mv_getitem(t, obj, key);
+        if (!v) goto error;
+    subscr_done:
+        sp--;
+        MV_DECREF(key);
+        MV_DECREF(obj);
+        sp[-1] = v;
+        DISPATCH();
+    }
+
+    TARGET(STORE_SUBSCR) {
+        Value key = TOP(), obj = SECOND(), v = THIRD();
+        if (MV_IS_SMALL(key) && !MV_IS_SMALL(obj) && obj->type == &mv_list_type) {
+            intptr_t i = MV_SMALL_VAL(key);
+            size_t n = mv_list_size(obj);
+            if (i < 0) i += (intptr_t)n;
+            if (i >= 0 && (size_t)i < n) {
+                Value old = MV_LIST_GET(obj, i);
+                ((mv_list *)obj)->items[i] = v;
+                MV_DECREF(old);
+                sp -= 3;
+                MV_DECREF(obj);
+                DISPATCH();
+            }
+        }
+        if (mv_setitem(t, obj, key, v) < 0) goto error;
+        sp -= 3;
+        MV_DECREF(key);
+        MV_DECREF(obj);
+        MV_DECREF(v);
+        DISPATCH();
+    }
+
+    TARGET(DELETE_SUBSCR) {
+        Value key = TOP(), obj = SECOND();
+        if (mv_delitem(t, obj, key) < 0) goto error;
+        sp -= 2;
+        MV_DECREF(key);
+        MV_DECREF(obj);
+        DISPATCH();
+    }
+
+    TARGET(BINARY_OP) {
+        Value r = TOP(), l = SECOND();
+        Value res;
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
+            intptr_t a = (intptr_t)l, b = (intptr_t)r, x;
+            switch (oparg & 15) {
+            case MV_BINOP_ADD:
+                if (!__builtin_add_overflow(a, b - 1, &x)) {
+                    res = (Value)x;
+                    goto binop_small;
+                }
+                break;
+            case MV_BINOP_SUB:
+                if (!__builtin_sub_overflow(a, b - 1, &x)) {
+                    res = (Value)x;
+                    goto binop_small;
+                }
+                break;
+            case MV_BINOP_MUL:
+                if (!__builtin_mul_overflow(a >> 1, b - 1, &x)) {
+                    res = (Value)(x | 1);
+                    goto binop_small;
+                }
+                break;
+            case MV_BINOP_AND: res = (Value)(a & b); goto binop_small;
+            case MV_BINOP_OR: res = (Value)(a | b); goto binop_small;
+            case MV_BINOP_XOR: res = (Value)((a ^ b) | 1); goto binop_small;
+            case MV_BINOP_FLOORDIV:
+            case MV_BINOP_MOD: {
+                intptr_t av = a >> 1, bv = b >> 1;
+                if (bv == 0 || (av == MV_SMALL_MIN && bv == -1)) break;
+                intptr_t q = av / bv, m = av % bv;
+                if (m && ((m ^ bv) < 0)) {
+                    m += bv;
+                    q--;
+                }
+                res = MV_FROM_SMALL((oparg & 15) == MV_BINOP_MOD ? m : q);
+                goto binop_small;
+            }
+            default: break;
+            }
+        }
+        res = mv_binary_op(t, l, r, oparg);
+        if (!res) goto error;
+        MV_DECREF(l);
+        MV_DECREF(r);
+    binop_small:
+        sp--;
+        sp[-1] = res;
+        DISPATCH();
+    }
+
+    TARGET(UNARY_NEGATIVE) {
+        Value v = TOP();
+        Value r;
+        if (MV_IS_SMALL(v) && MV_SMALL_VAL(v) != MV_SMALL_MIN) {
+            r = MV_FROM_SMALL(-MV_SMALL_VAL(v));
+        } else {
+            r = mv_unary_neg(t, v);
+            if (!r) goto error;
+            MV_DECREF(v);
+        }
+        sp[-1] = r;
+        DISPATCH();
+    }
+
+    TARGET(UNARY_POSITIVE) {
+        Value v = TOP();
+        Value r = mv_unary_pos(t, v);
+        if (!r) goto error;
+        MV_DECREF(v);
+        sp[-1] = r;
+        DISPATCH();
+    }
+
+    TARGET(UNARY_INVERT) {
+        Value v = TOP();
+        Value r;
+        if (MV_IS_SMALL(v)) {
+            r = MV_FROM_SMALL(~MV_SMALL_VAL(v));
+        } else {
+            r = mv_unary_invert(t, v);
+            if (!r) goto error;
+            MV_DECREF(v);
+        }
+        sp[-1] = r;
+        DISPATCH();
+    }
+
+    TARGET(UNARY_NOT) {
+        Value v = TOP();
+        int b;
+        if (v == MV_TRUE) b = 1;
+        else if (v == MV_FALSE || v == MV_NONE) b = 0;
+        else {
+            b = mv_truthy(t, v);
+            if (b < 0) goto error;
+        }
+        MV_DECREF(v);
+        sp[-1] = b ? MV_FALSE : MV_TRUE;
+        DISPATCH();
+    }
+
+    TARGET(COMPARE_OP) {
+        Value r = TOP(), l = SECOND();
+        Value res;
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
+            intptr_t a = (intptr_t)l, b = (intptr_t)r;
+            bool c;
+            switch (oparg) {
+            case MV_LT: c = a < b; break;
+            case MV_LE: c = a <= b; break;
+            case MV_EQ: c = a == b; break;
+            case MV_NE: c = a != b; break;
+            case MV_GT: c = a > b; break;
+            default: c = a >= b; break;
+            }
+            res = c ? MV_TRUE : MV_FALSE;
+        } else {
+            res = mv_richcompare(t, l, r, oparg);
+            if (!res) goto error;
+            MV_DECREF(l);
+            MV_DECREF(r);
+        }
+        sp--;
+        sp[-1] = res;
+        DISPATCH();
+    }
+
+    TARGET(IS_OP) {
+        Value r = POP(), l = TOP();
+        bool c = (l == r) ^ (oparg != 0);
+        MV_DECREF(l);
+        MV_DECREF(r);
+        sp[-1] = c ? MV_TRUE : MV_FALSE;
+        DISPATCH();
+    }
+
+    TARGET(CONTAINS_OP) {
+        Value container = TOP(), item = SECOND();
+        int c = mv_contains(t, container, item);
+        if (c < 0) goto error;
+        sp--;
+        MV_DECREF(container);
+        MV_DECREF(item);
+        sp[-1] = (c ^ oparg) ? MV_TRUE : MV_FALSE;
+        DISPATCH();
+    }
+
+    TARGET(JUMP) {
+        const mv_codeunit *target = co->code + oparg;
+        if (target < ip) CHECK_BREAKER();
+        ip = target;
+        DISPATCH();
+    }
+
+    TARGET(POP_JUMP_IF_FALSE) {
+        Value v = POP();
+        int b;
+        if (v == MV_FALSE) b = 0;
+        else if (v == MV_TRUE) b = 1;
+        else {
+            b = mv_truthy(t, v);
+            MV_DECREF(v);
+            if (b < 0) goto error;
+        }
+        if (!b) {
+            const mv_codeunit *target = co->code + oparg;
+            if (target < ip) CHECK_BREAKER();
+            ip = target;
+        }
+        DISPATCH();
+    }
+
+    TARGET(POP_JUMP_IF_TRUE) {
+        Value v = POP();
+        int b;
+        if (v == MV_FALSE) b = 0;
+        else if (v == MV_TRUE) b = 1;
+        else {
+            b = mv_truthy(t, v);
+            MV_DECREF(v);
+            if (b < 0) goto error;
+        }
+        if (b) {
+            const mv_codeunit *target = co->code + oparg;
+            if (target < ip) CHECK_BREAKER();
+            ip = target;
+        }
+        DISPATCH();
+    }
+
+    TARGET(JUMP_IF_FALSE_OR_POP) {
+        Value v = TOP();
+        int b = v == MV_TRUE ? 1 : v == MV_FALSE ? 0 : mv_truthy(t, v);
+        if (b < 0) goto error;
+        if (!b) {
+            ip = co->code + oparg;
+        } else {
+            sp--;
+            MV_DECREF(v);
+        }
+        DISPATCH();
+    }
+
+    TARGET(JUMP_IF_TRUE_OR_POP) {
+        Value v = TOP();
+        int b = v == MV_TRUE ? 1 : v == MV_FALSE ? 0 : mv_truthy(t, v);
+        if (b < 0) goto error;
+        if (b) {
+            ip = co->code + oparg;
+        } else {
+            sp--;
+            MV_DECREF(v);
+        }
+        DISPATCH();
+    }
+
+    TARGET(GET_ITER) {
+        Value v = TOP();
+        Value it = mv_iter(t, v);
+        if (!it) goto error;
+        MV_DECREF(v);
+        sp[-1] = it;
+        DISPATCH();
+    }
+
+    TARGET(FOR_ITER) {
+        Value it = TOP();
+        mv_type *tp = MV_TYPE(it);
+        Value v = tp->iternext ? tp->iternext(t, it) : mv_next(t, it);
+        if (v) {
+            PUSH(v);
+            DISPATCH();
+        }
+        if (mv_err_occurred(t)) {
+            if (!mv_err_matches(t, &mv_exc_StopIteration)) goto error;
+            mv_err_clear(t);
+        }
+        sp--;
+        MV_DECREF(it);
+        ip = co->code + oparg;
+        CHECK_BREAKER();
+        DISPATCH();
+    }
+
+    TARGET(RETURN_VALUE) {
+        retval = POP();
+        if (f->entry) goto exit_return;
+        mv_frame *back = f->back;
+        f->sp = sp;
+        release_call_frame(f);
+        t->frame = back;
+        t->depth--;
+        f = back;
+        LOAD_FRAME();
+        PUSH(retval);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_TUPLE) {
+        Value tup = mv_tuple_new((size_t)oparg);
+        for (int i = oparg - 1; i >= 0; i--) MV_TUPLE_SET(tup, i, POP());
+        PUSH(tup);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_LIST) {
+        Value list = mv_list_new((size_t)oparg);
+        for (int i = oparg - 1; i >= 0; i--) MV_LIST_SET(list, i, POP());
+        PUSH(list);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_SET) {
+        Value set = mv_set_new(t, NULL);
+        if (!set) goto error;
+        int rc = 0;
+        for (int i = oparg; i > 0; i--)
+            if (rc == 0) rc = mv_set_add(t, set, sp[-i]);
+        for (int i = 0; i < oparg; i++) {
+            Value v = POP();
+            MV_DECREF(v);
+        }
+        if (rc < 0) {
+            MV_DECREF(set);
+            goto error;
+        }
+        PUSH(set);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_MAP) {
+        Value d = mv_dict_new();
+        int rc = 0;
+        for (int i = oparg; i > 0 && rc == 0; i--) rc = mv_dict_set(t, d, sp[-2 * i], sp[-2 * i + 1]);
+        for (int i = 0; i < 2 * oparg; i++) {
+            Value v = POP();
+            MV_DECREF(v);
+        }
+        if (rc < 0) {
+            MV_DECREF(d);
+            goto error;
+        }
+        PUSH(d);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_STRING) {
+        Value s = build_string(t, sp - oparg, (size_t)oparg);
+        for (int i = 0; i < oparg; i++) {
+            Value v = POP();
+            MV_DECREF(v);
+        }
+        if (!s) goto error;
+        PUSH(s);
+        DISPATCH();
+    }
+
+    TARGET(BUILD_SLICE) {
+        Value step = oparg == 3 ? POP() : NULL;
+        Value stop = POP(), start = TOP();
+        Value s = mv_slice_new(start, stop, step);
+        MV_DECREF(start);
+        MV_DECREF(stop);
+        MV_XDECREF(step);
+        sp[-1] = s;
+        DISPATCH();
+    }
+
+    TARGET(LIST_APPEND) {
+        Value v = POP();
+        mv_list_append_steal(sp[-oparg], v);
+        DISPATCH();
+    }
+
+    TARGET(SET_ADD) {
+        Value v = POP();
+        int rc = mv_set_add(t, sp[-oparg], v);
+        MV_DECREF(v);
+        if (rc < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(MAP_ADD) {
+        Value v = POP(), k = POP();
+        int rc = mv_dict_set(t, sp[-oparg], k, v);
+        MV_DECREF(k);
+        MV_DECREF(v);
+        if (rc < 0) goto error;
+        DISPATCH();
+    }
+
+    TARGET(LIST_EXTEND) {
+        Value it = TOP();
+        if (mv_list_extend(t, sp[-1 - oparg], it) < 0) {
+            if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(it)->iter && !MV_TYPE(it)->getitem) {
+                mv_err_clear(t);
+                mv_err_format(t, &mv_exc_TypeError, "Value after * must be an iterable, not %s",
+                              mv_type_name(it));
+            }
+            goto error;
+        }
+        sp--;
+        MV_DECREF(it);
+        DISPATCH();
+    }
+
+    TARGET(SET_UPDATE) {
+        Value src = TOP();
+        Value it = mv_iter(t, src);
+        if (!it) goto error;
+        Value set = sp[-1 - oparg], v;
+        int rc = 0;
+        while (rc == 0 && (v = mv_next(t, it))) {
+            rc = mv_set_add(t, set, v);
+            MV_DECREF(v);
+        }
+        MV_DECREF(it);
+        if (rc < 0 || mv_err_occurred(t)) goto error;
+        sp--;
+        MV_DECREF(src);
+        DISPATCH();
+    }
+
+    TARGET(DICT_UPDATE) {
+        Value src = TOP();
+        if (!mv_dict_check(src) && !mv_hasattr(t, src, intern_static(t, &s_keys, "keys"))) {
+            mv_err_format(t, &mv_exc_TypeError, "'%s' object is not a mapping", mv_type_name(src));
+            goto error;
+        }
+        if (mv_dict_update(t, sp[-1 - oparg], src) < 0) goto error;
+        sp--;
+        MV_DECREF(src);
+        DISPATCH();
+    }
+
+    TARGET(DICT_MERGE) {
+        Value src = TOP();
+        if (dict_merge(t, sp[-oparg - 3], sp[-1 - oparg], src) < 0) goto error;
+        sp--;
+        MV_DECREF(src);
+        DISPATCH();
+    }
+
+    TARGET(LIST_TO_TUPLE) {
+        Value list = TOP();
+        Value tup = mv_tuple_from_array(mv_list_items(list), mv_list_size(list));
+        MV_DECREF(list);
+        sp[-1] = tup;
+        DISPATCH();
+    }
+
+    TARGET(UNPACK_SEQUENCE) {
+        Value seq = TOP();
+        if (unpack_sequence(t, seq, (size_t)oparg, sp - 1) < 0) goto error;
+        MV_DECREF(seq);
+        sp += oparg - 1;
+        DISPATCH();
+    }
+
+    TARGET(UNPACK_EX) {
+        Value seq = TOP();
+        int before = oparg & 0xff, after = oparg >> 8;
+        if (unpack_ex(t, seq, before, after, sp - 1) < 0) goto error;
+        MV_DECREF(seq);
+        sp += before + after;
+        DISPATCH();
+    }
+
+    TARGET(FORMAT_VALUE) {
+        Value spec = (oparg & 4) ? POP() : NULL;
+        Value v = TOP();
+        Value r = format_value(t, v, oparg, spec);
+        MV_XDECREF(spec);
+        if (!r) goto error;
+        MV_DECREF(v);
+        sp[-1] = r;
+        DISPATCH();
+    }
+
+    TARGET(KW_NAMES) {
+        kwnames = consts[oparg];
+        DISPATCH();
+    }
+
+    {
+        /* the shared call sequence: `bottom` .. sp hold the references to release; `callable`,
+           `args`/`nargs` (positional count) and `kw` describe the call */
+        Value *bottom, *args, callable, kw;
+        size_t nargs;
+
+    TARGET(CALL_METHOD) {
+        bottom = sp - oparg - 2;
+        if (bottom[0]) {
+            callable = bottom[0];
+            args = bottom + 1;
+            nargs = (size_t)oparg + 1;
+        } else {
+            callable = bottom[1];
+            args = bottom + 2;
+            nargs = (size_t)oparg;
+        }
+        goto do_call;
+    }
+
+    TARGET(CALL) {
+        bottom = sp - oparg - 1;
+        callable = bottom[0];
+        args = bottom + 1;
+        nargs = (size_t)oparg;
+    do_call:
+        kw = kwnames;
+        kwnames = NULL;
+        if (kw) nargs -= mv_tuple_size(kw);
+        if (!MV_IS_SMALL(callable) && callable->type == &mv_func_type) {
+            mv_func *fn = (mv_func *)callable;
+            mv_code *nco = fn->code;
+            if (!(nco->flags & (MV_CO_GENERATOR | MV_CO_COROUTINE))) {
+                if (t->depth >= vm->recursion_limit) {
+                    mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
+                    goto call_error;
+                }
+                mv_frame *nf = alloc_frame(nco);
+                nf->func = callable;
+                MV_INCREF(callable);
+                nf->globals = fn->globals;
+                nf->builtins = fn->builtins;
+                Value *nfast = nf->localsplus;
+                int nslots = nco->nlocals + nco->ncells + nco->nfrees;
+                if (!kw && (int)nargs == nco->argcount &&
+                    !(nco->flags & (MV_CO_VARARGS | MV_CO_VARKEYWORDS)) && nco->kwonlyargcount == 0) {
+                    /* exact positional call: move the arguments */
+                    for (size_t i = 0; i < nargs; i++) nfast[i] = args[i];
+                    for (int i = (int)nargs; i < nslots; i++) nfast[i] = NULL;
+                    nf->sp = nfast + nslots;
+                    if (nco->ncells | nco->nfrees) mv_func_init_cells(fn, nf);
+                    /* release the rest of the call sequence (callable slots) */
+                    for (Value *p = bottom; p < args; p++) MV_XDECREF(*p);
+                } else {
+                    for (int i = 0; i < nslots; i++) nfast[i] = NULL;
+                    nf->sp = nfast + nslots;
+                    if (mv_func_bind_args(t, fn, nf, args, nargs, kw) < 0) {
+                        nf->back = NULL;
+                        mv_frame_clear(nf);
+                        release_call_frame(nf);
+                        goto call_error;
+                    }
+                    if (nco->ncells | nco->nfrees) mv_func_init_cells(fn, nf);
+                    while (sp > bottom) {
+                        Value v = POP();
+                        MV_XDECREF(v);
+                    }
+                }
+                sp = bottom;
+                f->ip = ip;
+                f->sp = sp;
+                nf->back = f;
+                t->frame = nf;
+                t->depth++;
+                f = nf;
+                LOAD_FRAME();
+                CHECK_BREAKER();
+                DISPATCH();
+            }
+        }
+        {
+            Value res = mv_call(t, callable, args, nargs, kw);
+            while (sp > bottom) {
+                Value v = POP();
+                MV_XDECREF(v);
+            }
+            if (!res) goto error;
+            PUSH(res);
+            DISPATCH();
+        }
+    call_error:
+        while (sp > bottom) {
+            Value v = POP();
+            MV_XDECREF(v);
+        }
+        goto error;
+    }
+    }
+
+    TARGET(CALL_FUNCTION_EX) {
+        Value kwargs = (oparg & 1) ? POP() : NULL;
+        Value cargs = POP();
+        Value func = TOP();
+        Value res = call_function_ex(t, func, cargs, kwargs);
+        MV_XDECREF(kwargs);
+        MV_DECREF(cargs);
+        if (!res) goto error;
+        MV_DECREF(func);
+        sp[-1] = res;
+        DISPATCH();
+    }
+
+    TARGET(MAKE_FUNCTION) {
+        Value fn = make_function(t, f, oparg, sp);
+        if (!fn) goto error;
+        int n = 1 + (oparg & 1) + ((oparg >> 1) & 1) + ((oparg >> 2) & 1) + ((oparg >> 3) & 1);
+        for (int i = 0; i < n; i++) {
+            Value v = POP();
+            MV_DECREF(v);
+        }
+        PUSH(fn);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_BUILD_CLASS) {
+        Value bc = mv_dict_get_cstr(t, f->builtins, "__build_class__");
+        if (!bc) {
+            if (!mv_err_occurred(t)) mv_err_set(t, &mv_exc_NameError, "__build_class__ not found");
+            goto error;
+        }
+        MV_INCREF(bc);
+        PUSH(bc);
+        DISPATCH();
+    }
+
+    TARGET(IMPORT_NAME) {
+        Value fromlist = POP();
+        Value level = TOP();
+        Value m = mv_import(t, NAME(oparg), fromlist == MV_NONE ? NULL : fromlist,
+                            MV_IS_SMALL(level) ? (int)MV_SMALL_VAL(level) : 0);
+        MV_DECREF(fromlist);
+        if (!m) goto error;
+        MV_DECREF(level);
+        sp[-1] = m;
+        DISPATCH();
+    }
+
+    TARGET(IMPORT_FROM) {
+        Value v = mv_import_from(t, TOP(), NAME(oparg));
+        if (!v) goto error;
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(IMPORT_STAR) {
+        Value m = TOP();
+        if (import_star(t, f, m) < 0) goto error;
+        sp--;
+        MV_DECREF(m);
+        DISPATCH();
+    }
+
+    TARGET(SETUP_FINALLY) {
+        int n = f->nblocks++;
+        f->blocks[n].type = 0;
+        f->blocks[n].handler = oparg;
+        f->blocks[n].level = (int)(sp - mv_frame_stack_base(f));
+        DISPATCH();
+    }
+
+    TARGET(SETUP_CLEANUP) {
+        int n = f->nblocks++;
+        f->blocks[n].type = 1;
+        f->blocks[n].handler = oparg;
+        f->blocks[n].level = (int)(sp - mv_frame_stack_base(f)) - 1;
+        DISPATCH();
+    }
+
+    TARGET(POP_BLOCK) {
+        f->nblocks--;
+        DISPATCH();
+    }
+
+    TARGET(PUSH_EXC_INFO) {
+        Value exc = TOP();
+        Value prev = t->handled;
+        MV_INCREF(exc);
+        t->handled = exc;
+        sp[-1] = prev ? prev : MV_NONE;
+        PUSH(exc);
+        DISPATCH();
+    }
+
+    TARGET(POP_EXCEPT) {
+        Value prev = POP();
+        Value old = t->handled;
+        t->handled = prev == MV_NONE ? NULL : prev;
+        MV_XDECREF(old);
+        DISPATCH();
+    }
+
+    TARGET(POP_EXCEPT_AND_RERAISE) {
+        Value exc = POP();
+        Value prev = POP();
+        Value old = t->handled;
+        t->handled = prev == MV_NONE ? NULL : prev;
+        MV_XDECREF(old);
+        Value cur = t->curexc;
+        t->curexc = exc;
+        MV_XDECREF(cur);
+        goto exception_unwind;
+    }
+
+    TARGET(RERAISE) {
+        Value exc = POP();
+        Value cur = t->curexc;
+        t->curexc = exc;
+        MV_XDECREF(cur);
+        goto exception_unwind;
+    }
+
+    TARGET(CHECK_EXC_MATCH) {
+        Value type = TOP(), exc = SECOND();
+        if (check_exc_match_type(t, type) < 0) goto error;
+        bool m = exc_matches(exc, type);
+        MV_DECREF(type);
+        sp[-1] = m ? MV_TRUE : MV_FALSE;
+        DISPATCH();
+    }
+
+    TARGET(RAISE_VARARGS) {
+        Value cause = oparg == 2 ? POP() : NULL;
+        Value exc = oparg >= 1 ? POP() : NULL;
+        int re = do_raise(t, exc, cause);
+        MV_XDECREF(exc);
+        MV_XDECREF(cause);
+        if (re) goto exception_unwind;
+        goto error;
+    }
+
+    TARGET(BEFORE_WITH) {
+        Value mgr = TOP();
+        Value exitf, res;
+        if (before_with(t, mgr, &exitf, &res) < 0) goto error;
+        MV_DECREF(mgr);
+        sp[-1] = exitf;
+        PUSH(res);
+        DISPATCH();
+    }
+
+    TARGET(WITH_EXCEPT_START) {
+        Value exc = TOP(), exitf = THIRD();
+        Value tb = ((mv_exc *)exc)->traceback;
+        Value cargs[3] = {(Value)MV_TYPE(exc), exc, tb ? tb : MV_NONE};
+        Value res = mv_call(t, exitf, cargs, 3, NULL);
+        if (!res) goto error;
+        PUSH(res);
+        DISPATCH();
+    }
+
+    TARGET(CALL_EXIT) {
+        Value exitf = TOP();
+        Value cargs[3] = {MV_NONE, MV_NONE, MV_NONE};
+        Value res = mv_call(t, exitf, cargs, 3, NULL);
+        if (!res) goto error;
+        MV_DECREF(exitf);
+        sp[-1] = res;
+        DISPATCH();
+    }
+
+    TARGET(YIELD_VALUE) {
+        retval = POP();
+        goto exit_yield;
+    }
+
+    TARGET(YIELD_FROM) {
+        Value v = POP();
+        Value recv = TOP();
+        Value result;
+        Value r = yield_from_send(t, recv, v, &result);
+        MV_DECREF(v);
+        if (r) {
+            retval = r;
+            ip--; /* resume at this YIELD_FROM with the next sent value */
+            goto exit_yield;
+        }
+        if (!result) goto error;
+        MV_DECREF(recv);
+        sp[-1] = result;
+        DISPATCH();
+    }
+
+    TARGET(GET_YIELD_FROM_ITER) {
+        Value v = TOP();
+        if (MV_IS_SMALL(v) || v->type != &mv_gen_type) {
+            Value it = mv_iter(t, v);
+            if (!it) goto error;
+            MV_DECREF(v);
+            sp[-1] = it;
+        }
+        DISPATCH();
+    }
+
+    TARGET(LOAD_ASSERTION_ERROR) {
+        Value v = (Value)&mv_exc_AssertionError;
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(PRINT_EXPR) {
+        Value v = TOP();
+        if (print_expr(t, v) < 0) goto error;
+        sp--;
+        MV_DECREF(v);
+        DISPATCH();
+    }
+
+    TARGET(SETUP_ANNOTATIONS) {
+        Value locals = f->locals;
+        int err;
+        Value a = mapping_get(t, locals, intern_static(t, &s_annotations, "__annotations__"), &err);
+        if (err) goto error;
+        if (a) {
+            MV_DECREF(a);
+        } else {
+            Value d = mv_dict_new();
+            int rc = mv_setitem(t, locals, intern_static(t, &s_annotations, "__annotations__"), d);
+            MV_DECREF(d);
+            if (rc < 0) goto error;
+        }
+        DISPATCH();
+    }
+
+    TARGET(LOAD_FAST_CONST) {
+        unsigned extra = *ip++;
+        Value v = fast[oparg];
+        if (__builtin_expect(!v, 0)) {
+            unbound_local(t, co, oparg);
+            goto error;
+        }
+        MV_INCREF(v);
+        PUSH(v);
+        v = consts[extra];
+        MV_INCREF(v);
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(LOAD_FAST_FAST) {
+        unsigned extra = *ip++;
+        Value v = fast[oparg];
+        if (__builtin_expect(!v, 0)) {
+            unbound_local(t, co, oparg);
+            goto error;
+        }
+        Value w = fast[extra];
+        if (__builtin_expect(!w, 0)) {
+            unbound_local(t, co, (int)extra);
+            goto error;
+        }
+        MV_INCREF(v);
+        PUSH(v);
+        MV_INCREF(w);
+        PUSH(w);
+        DISPATCH();
+    }
+
+    TARGET(COMPARE_JUMP_IF_FALSE) {
+        unsigned target = *ip++;
+        Value r = TOP(), l = SECOND();
+        int c;
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
+            intptr_t a = (intptr_t)l, b = (intptr_t)r;
+            switch (oparg) {
+            case MV_LT: c = a < b; break;
+            case MV_LE: c = a <= b; break;
+            case MV_EQ: c = a == b; break;
+            case MV_NE: c = a != b; break;
+            case MV_GT: c = a > b; break;
+            default: c = a >= b; break;
+            }
+            sp -= 2;
+        } else {
+            Value res = mv_richcompare(t, l, r, oparg);
+            if (!res) goto error;
+            sp -= 2;
+            MV_DECREF(l);
+            MV_DECREF(r);
+            c = res == MV_TRUE ? 1 : res == MV_FALSE ? 0 : mv_truthy(t, res);
+            MV_DECREF(res);
+            if (c < 0) goto error;
+        }
+        if (!c) {
+            const mv_codeunit *tg = co->code + target;
+            if (tg < ip) CHECK_BREAKER();
+            ip = tg;
+        }
+        DISPATCH();
+    }
+
+    TARGET(COMPARE_JUMP_IF_TRUE) {
+        unsigned target = *ip++;
+        Value r = TOP(), l = SECOND();
+        int c;
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
+            intptr_t a = (intptr_t)l, b = (intptr_t)r;
+            switch (oparg) {
+            case MV_LT: c = a < b; break;
+            case MV_LE: c = a <= b; break;
+            case MV_EQ: c = a == b; break;
+            case MV_NE: c = a != b; break;
+            case MV_GT: c = a > b; break;
+            default: c = a >= b; break;
+            }
+            sp -= 2;
+        } else {
+            Value res = mv_richcompare(t, l, r, oparg);
+            if (!res) goto error;
+            sp -= 2;
+            MV_DECREF(l);
+            MV_DECREF(r);
+            c = res == MV_TRUE ? 1 : res == MV_FALSE ? 0 : mv_truthy(t, res);
+            MV_DECREF(res);
+            if (c < 0) goto error;
+        }
+        if (c) {
+            const mv_codeunit *tg = co->code + target;
+            if (tg < ip) CHECK_BREAKER();
+            ip = tg;
+        }
+        DISPATCH();
+    }
+
+    TARGET(BINARY_OP_STORE_FAST) {
+        unsigned extra = *ip++;
+        Value r = TOP(), l = SECOND();
+        Value res;
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
+            intptr_t a = (intptr_t)l, b = (intptr_t)r, x;
+            int op = oparg & 15;
+            if (op == MV_BINOP_ADD && !__builtin_add_overflow(a, b - 1, &x)) {
+                res = (Value)x;
+                goto bsf_store;
+            }
+            if (op == MV_BINOP_SUB && !__builtin_sub_overflow(a, b - 1, &x)) {
+                res = (Value)x;
+                goto bsf_store;
+            }
+        }
+        res = mv_binary_op(t, l, r, oparg);
+        if (!res) goto error;
+        MV_DECREF(l);
+        MV_DECREF(r);
+    bsf_store:
+        sp -= 2;
+        {
+            Value old = fast[extra];
+            fast[extra] = res;
+            MV_XDECREF(old);
+        }
+        DISPATCH();
+    }
+
+#if !USE_COMPUTED_GOTO
+    default:
+        mv_err_format(t, &mv_exc_SystemError, "unknown opcode %u", opcode);
+        goto error;
+    }
+#endif
+
+error:
+    f->lasti = (int)(ip - co->code) - 1;
+    if (!t->curexc) mv_err_set(t, &mv_exc_SystemError, "error return without exception set");
+    mv_exc_add_traceback(t, t->curexc, f);
+exception_unwind:
+    kwnames = NULL;
+    if (f->nblocks > 0) {
+        int n = --f->nblocks;
+        Value *level = mv_frame_stack_base(f) + f->blocks[n].level;
+        while (sp > level) {
+            Value v = POP();
+            MV_XDECREF(v);
+        }
+        Value exc = mv_err_fetch(t);
+        PUSH(exc);
+        ip = co->code + f->blocks[n].handler;
+        DISPATCH();
+    }
+    /* no handler: the exception leaves this frame */
+    {
+        Value *base = mv_frame_stack_base(f);
+        while (sp > base) {
+            Value v = POP();
+            MV_XDECREF(v);
+        }
+    }
+    if (f->entry) {
+        f->ip = ip;
+        f->sp = sp;
+        f->state = MV_FRAME_DONE;
+        retval = NULL;
+        goto exit;
+    }
+    {
+        mv_frame *back = f->back;
+        f->sp = sp;
+        release_call_frame(f);
+        t->frame = back;
+        t->depth--;
+        f = back;
+        LOAD_FRAME();
+        goto error;
+    }
+
+exit_yield:
+    f->ip = ip;
+    f->sp = sp;
+    f->state = MV_FRAME_SUSPENDED;
+    goto exit;
+
+exit_return:
+    f->ip = ip;
+    f->sp = sp;
+    f->state = MV_FRAME_DONE;
+exit:
+    t->frame = f->back;
+    t->depth--;
+    t->c_depth--;
+    return retval;
+}
+
+/* ---- running code from C ---- */
+
+Value mv_eval_code(mv_thread *t, Value code, Value globals, Value locals) {
+    mv_code *co = (mv_code *)code;
+    Value builtins = mv_dict_get_cstr(t, globals, "__builtins__");
+    if (builtins) {
+        if (!mv_dict_check(builtins)) {
+            Value d = mv_getattr_cstr(t, builtins, "__dict__");
+            if (!d) {
+                mv_err_clear(t);
+                builtins = t->vm->builtins;
+            } else {
+                MV_DECREF(d); /* the module keeps its dict alive */
+                builtins = d;
+            }
+        }
+    } else {
+        if (mv_err_occurred(t)) return NULL;
+        builtins = t->vm->builtins;
+        Value bm = t->vm->builtins_module ? t->vm->builtins_module : builtins;
+        if (mv_dict_set_cstr(t, globals, "__builtins__", bm) < 0) return NULL;
+    }
+    mv_frame *f = mv_frame_new(co, NULL, globals, builtins, locals ? locals : globals);
+    if (co->ncells || co->nfrees)
+        for (int i = 0; i < co->ncells; i++) f->localsplus[co->nlocals + i] = mv_cell_new(NULL);
+    Value r = mv_eval_frame(t, f);
+    mv_frame_release(f);
+    return r;
+}

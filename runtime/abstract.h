@@ -20,6 +20,8 @@ int mv_hasattr(mv_thread *t, Value obj, Value name); /* 1/0; -1 on a non-Attribu
    __dict__, then __getattr__ (for heap types).  Used as the getattr slot of most types. */
 Value mv_generic_getattr(mv_thread *t, Value obj, Value name);
 int mv_generic_setattr(mv_thread *t, Value obj, Value name, Value v);
+/* mv_generic_getattr without the AttributeError: NULL and no exception when missing. */
+Value mv_generic_getattr_opt(mv_thread *t, Value obj, Value name);
 /* Look a name up along the type's MRO (its dict, then its bases'); borrowed ref or NULL. */
 Value mv_type_lookup(mv_type *type, Value name);
 /* For LOAD_METHOD: if obj.name is a plain function found on the type (not shadowed by the

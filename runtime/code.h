@@ -29,6 +29,7 @@ enum {
     MV_CO_ASYNC_GENERATOR = 16,
     MV_CO_NESTED = 32,     /* defined inside a function: not picklable by reference */
     MV_CO_MODULE = 64,     /* module or class body: names go through a dict */
+    MV_CO_HAS_DOCSTRING = 128, /* consts[0] is the docstring (functions) */
 };
 
 typedef struct mv_code {
@@ -81,6 +82,7 @@ struct mv_frame {
     int lasti;         /* index of the instruction being executed (for positions/tracebacks) */
     bool is_generator; /* owned by a generator/coroutine object, not freed on return */
     bool entry;        /* the eval loop returns to C when this frame returns */
+    uint8_t state;     /* MV_FRAME_* (generators: created / suspended / running / done) */
     /* block stack for try/with/except (see eval.c) */
     int nblocks;
     struct { int type, handler, level; } blocks[20];
@@ -88,6 +90,31 @@ struct mv_frame {
     Value localsplus[];
 };
 extern mv_type mv_frame_type;
+enum { MV_FRAME_CREATED, MV_FRAME_SUSPENDED, MV_FRAME_RUNNING, MV_FRAME_DONE };
+
+/* ---- code objects (code.c) ---- */
+/* Build a code object; steals nothing (increfs the Values).  `code`/`positions` are copied. */
+mv_code *mv_code_new(Value name, Value qualname, Value filename, int firstlineno, unsigned flags,
+                     int argcount, int posonlyargcount, int kwonlyargcount, int stacksize,
+                     Value consts, Value names, Value varnames, Value cellvars, Value freevars,
+                     const mv_codeunit *code, size_t ncode, const mv_position *positions);
+/* Source line number of the instruction at code-unit index lasti (or firstlineno). */
+int mv_code_line(mv_code *co, int lasti);
+
+/* ---- frames (frame.c): allocated from a per-code free list, released explicitly ---- */
+/* A fresh frame for co: fast locals and cells zeroed (NULL), sp at the stack base.  Takes a
+   reference to func (which keeps code/globals/builtins alive), or, when func is NULL, to code,
+   globals and builtins.  locals (may be NULL) is referenced too. */
+mv_frame *mv_frame_new(mv_code *co, Value func, Value globals, Value builtins, Value locals);
+/* Drop everything the frame references and recycle its memory. */
+void mv_frame_release(mv_frame *f);
+/* Clear fast locals, cells and the value stack (the frame stays allocated). */
+void mv_frame_clear(mv_frame *f);
+/* Free a code object's recycled frames (code dealloc). */
+void mv_frame_free_list(mv_code *co);
+static inline Value *mv_frame_stack_base(mv_frame *f) {
+    return f->localsplus + f->code->nlocals + f->code->ncells + f->code->nfrees;
+}
 
 /* ---- interp/compile.h-like entry points used by the runtime (implemented in interp/) ---- */
 enum { MV_COMPILE_EXEC = 0, MV_COMPILE_EVAL = 1, MV_COMPILE_SINGLE = 2 /* REPL: echo results */ };
@@ -98,6 +125,12 @@ Value mv_compile(mv_thread *t, const char *src, size_t len, const char *filename
 Value mv_eval_code(mv_thread *t, Value code, Value globals, Value locals);
 /* Run a frame until it returns (used for function calls from C and generator resumption). */
 Value mv_eval_frame(mv_thread *t, mv_frame *f);
+/* As mv_eval_frame; with throwflag set, the frame is resumed by raising the thread's current
+   exception at its current instruction (generator.throw). */
+Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag);
+/* The thread running on this OS thread (set by the eval loop); for deallocators, which get no
+   thread argument (a generator's close on collection). */
+mv_thread *mv_current_thread(void);
 /* The source line `line` of file `filename` (for tracebacks), or NULL. */
 Value mv_source_line(mv_thread *t, Value filename, int line);
 

@@ -44,4 +44,22 @@ int mv_dict_update(mv_thread *t, Value d, Value other); /* other: mapping or ite
 void mv_dict_clear(Value d);
 Value mv_dict_keys_list(Value d);
 
+/* Lower-level entry points (dict.c) for callers that already hold the key's hash. */
+int mv_dict_key_hash(mv_thread *t, Value key, int64_t *hash); /* mv_hash with int/str fast paths */
+Value mv_dict_get_known_hash(mv_thread *t, Value d, Value key, int64_t hash); /* as mv_dict_get */
+int mv_dict_set_known_hash(mv_thread *t, Value d, Value key, int64_t hash, Value v);
+int mv_dict_pop(mv_thread *t, Value d, Value key, Value *out); /* 1 popped (*out new ref), 0 absent, -1 */
+bool mv_dict_next_hash(Value d, size_t *pos, Value *key, Value *value, int64_t *hash);
+
+/* Views and iterators (dictview.c).  kind: 0 keys, 1 values, 2 items. */
+extern mv_type mv_dict_keys_type, mv_dict_values_type, mv_dict_items_type;
+extern mv_type mv_dict_keyiter_type, mv_dict_valueiter_type, mv_dict_itemiter_type,
+    mv_dict_revkeyiter_type, mv_dict_revvalueiter_type, mv_dict_revitemiter_type;
+typedef struct {
+    mv_object ob;
+    Value dict;
+} mv_dict_view;
+Value mv_dict_view_new(Value d, int kind);
+Value mv_dict_iter_new(Value d, int kind, bool reversed);
+
 #endif

@@ -27,6 +27,7 @@ typedef struct mv_traceback {
     mv_code *code;             /* strong ref */
     int lasti;                 /* instruction index, for positions */
     int lineno;
+    Value globals;             /* the frame's globals (strong ref): NameError suggestions */
 } mv_traceback;
 
 extern mv_type mv_traceback_type;

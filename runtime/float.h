@@ -24,5 +24,13 @@ Value mv_float_from_string(mv_thread *t, Value s);
 int mv_float_hash(double d, int64_t *out);
 /* Convert an int or float Value to double; TypeError if neither (used by math). */
 int mv_as_double(mv_thread *t, Value v, double *out);
+/* divmod(a, b) where either is a float (NotImplemented for other types). */
+Value mv_float_divmod(mv_thread *t, Value a, Value b);
+/* x ** y with CPython's special cases (math.pow shares them); on error sets *err = 1 and the
+   exception (ZeroDivisionError, OverflowError, ValueError for a negative base and fractional y). */
+double mv_float_pow_raw(mv_thread *t, double x, double y, int *err);
+
+/* The math module (stdlib/math.c), for the built-in module table. */
+Value mv_math_module_init(mv_thread *t);
 
 #endif

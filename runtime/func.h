@@ -57,6 +57,10 @@ Value mv_method_new(Value func, Value self);
 int mv_func_bind_args(mv_thread *t, mv_func *f, mv_frame *frame, Value *args, size_t nargs,
                       Value kwnames);
 
+/* Fill a new frame's cells (fresh, or holding the argument for cell2arg) and free variables
+   (from the closure). */
+void mv_func_init_cells(mv_func *fn, mv_frame *f);
+
 /* Run a function's code with `locals` (a dict) as its local namespace: class bodies (the body
    function's code has MV_CO_MODULE-style name access).  Returns the body's return value. */
 Value mv_func_call_with_locals(mv_thread *t, Value func, Value locals);

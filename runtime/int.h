@@ -34,5 +34,9 @@ double mv_int_as_double(mv_thread *t, Value v, int *overflow); /* overflow set t
 int mv_int_sign(Value v);
 Value mv_int_to_string(Value v, int base); /* str: base 10 digits, or 2/8/16 with 0b/0o/0x prefix */
 int mv_int_hash(Value v, int64_t *out);    /* CPython's numeric hash (mod 2**61-1) */
+/* divmod(a, b) for ints (NotImplemented if either is not an int); pow(a, b, m) for the builtin
+   (TypeError unless all are ints; negative b uses the modular inverse). */
+Value mv_int_divmod(mv_thread *t, Value a, Value b);
+Value mv_int_pow_mod(mv_thread *t, Value a, Value b, Value m);
 
 #endif

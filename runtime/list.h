@@ -26,4 +26,18 @@ int mv_list_extend(mv_thread *t, Value list, Value iterable);
 /* Sort in place (stable, Timsort-compatible results): key may be NULL. */
 int mv_list_sort(mv_thread *t, Value list, Value key, bool reverse);
 
+/* The list iterator (FOR_ITER may special-case it) and reversed(list)'s iterator. */
+typedef struct {
+    mv_object ob;
+    Value list;   /* NULL once exhausted */
+    size_t index; /* next item (reverse iterator: one past the next item) */
+} mv_list_iter;
+extern mv_type mv_list_iter_type, mv_list_reviter_type;
+Value mv_list_reversed_iter(Value list);
+
+/* Recursion guard for container reprs, as CPython's Py_ReprEnter/Py_ReprLeave: returns 1 if v's
+   repr is already in progress on this thread (print "[...]"), else registers v and returns 0. */
+int mv_repr_enter(mv_thread *t, Value v);
+void mv_repr_leave(mv_thread *t, Value v);
+
 #endif

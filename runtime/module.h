@@ -23,6 +23,11 @@ int mv_module_add_methods(mv_thread *t, Value m, const mv_method_def *defs);
    __import__ does.  ModuleNotFoundError: No module named 'x' */
 Value mv_import(mv_thread *t, Value name, Value fromlist, int level);
 Value mv_import_cstr(mv_thread *t, const char *name); /* returns the named (leaf) module */
+/* IMPORT_FROM: module.name, else an already-imported submodule module.name, else ImportError
+   "cannot import name 'x' from 'm' (/path/m.mv)". */
+Value mv_import_from(mv_thread *t, Value module, Value name);
+/* The namespace dict of a module object, or NULL if m is not a module (borrowed). */
+Value mv_module_check_dict(Value m);
 
 /* A built-in C module: its init creates and fills the module object. */
 typedef struct {
@@ -31,7 +36,7 @@ typedef struct {
 } mv_builtin_module;
 extern const mv_builtin_module mv_builtin_modules[]; /* stdlib/modules.c, NULL-terminated */
 
-/* Embedded .mv sources (generated at build time from stdlib/*.mv) */
+/* Embedded .mv sources (generated at build time from the stdlib/NAME.mv files) */
 typedef struct {
     const char *name;
     const char *source;
@@ -45,5 +50,9 @@ Value mv_sys_module_init(mv_thread *t);
 
 /* Run a file as __main__ (main.c, the REPL's -i): returns 0 ok, -1 with exception set. */
 int mv_run_main_file(mv_thread *t, const char *path);
+/* Run source text as __main__ (-c: filename "<string>", stdin: "<stdin>"); sys.path[0] = ''. */
+int mv_run_main_source(mv_thread *t, const char *src, size_t len, const char *filename);
+/* Run source as the body of module `m` (its dict gets __file__ if filename is a real path). */
+int mv_module_exec_source(mv_thread *t, Value m, const char *src, size_t len, const char *filename);
 
 #endif

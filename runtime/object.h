@@ -119,6 +119,7 @@ enum {
     MV_TPFLAG_TYPE_SUBCLASS = 1u << 8,
     MV_TPFLAG_READY = 1u << 9,
     MV_TPFLAG_ABSTRACT = 1u << 10,
+    MV_TPFLAG_MULTI = 1u << 11, /* a class with several bases: `mro` is its C3 linearization */
 };
 
 struct mv_type {
@@ -167,6 +168,13 @@ struct mv_type {
     /* methods registered into `dict` by mv_type_ready (see class.h) */
     const struct mv_method_def *methods;
     const struct mv_getset_def *getsets;
+
+    /* classes with several bases (MV_TPFLAG_MULTI, class.c): `base` is the base that gives the
+       instance layout; `bases` the tuple of direct bases and `mro` the C3 order after the
+       class itself (tuple of types, ending with object).  Subclasses of such a class are
+       MV_TPFLAG_MULTI too.  Both NULL for single-inheritance types. */
+    Value bases;
+    Value mro;
 };
 
 /* A C-implemented method or function.  flags: MV_METH_STATIC / MV_METH_CLASS for those. */
@@ -184,7 +192,9 @@ typedef struct mv_getset_def {
     int (*set)(mv_thread *t, Value self, Value v); /* NULL: read-only */
 } mv_getset_def;
 
+bool mv_type_is_subtype_mro(mv_type *a, mv_type *b); /* class.c: the MV_TPFLAG_MULTI case */
 static inline bool mv_type_is_subtype(mv_type *a, mv_type *b) {
+    if (__builtin_expect(a->flags & MV_TPFLAG_MULTI, 0)) return mv_type_is_subtype_mro(a, b);
     for (; a; a = a->base)
         if (a == b) return true;
     return false;
@@ -200,5 +210,14 @@ void mv_free(void *p);
    Increments the type's refcount for heap types. */
 Value mv_object_new(mv_type *type);
 Value mv_object_new_sized(mv_type *type, size_t size);
+/* Accounting for tests (mem.c): blocks from mv_malloc/mv_calloc not yet freed, and objects from
+   mv_object_new* not yet deallocated.  mv_mem_fail_after(n): the allocation after the next n
+   ones fails as out-of-memory (the process prints "minivm: out of memory" and aborts); -1 = off. */
+size_t mv_mem_live_allocs(void);
+size_t mv_mem_live_objects(void);
+void mv_mem_fail_after(long n);
+/* Zeroed object memory, counted as a live object (used by mv_object_new*, freed by mv_dealloc). */
+void *mv_mem_object_alloc(size_t size);
+void mv_mem_object_free(void *p);
 
 #endif

@@ -21,4 +21,27 @@ int64_t mv_slice_indices(mv_thread *t, Value slice, int64_t length, int64_t *sta
                          int64_t *step);
 Value mv_range_new(mv_thread *t, int64_t start, int64_t stop, int64_t step);
 
+/* A range holds C int64 bounds (arguments beyond int64 raise OverflowError); len < 0 means the
+   length does not fit in an int64 (len() raises OverflowError as CPython does). */
+typedef struct {
+    mv_object ob;
+    int64_t start, stop, step, len;
+} mv_range;
+/* The range iterator: a C counter (FOR_ITER may special-case it: yield `next`, then
+   next += step, while remaining-- > 0). */
+typedef struct {
+    mv_object ob;
+    int64_t next, step;
+    uint64_t remaining;
+} mv_range_iter;
+extern mv_type mv_range_iter_type;
+
+/* iter(seq) for objects with __getitem__ but no __iter__ (index 0, 1, ... until IndexError or
+   StopIteration), and iter(callable, sentinel). */
+Value mv_seqiter_new(Value seq);
+Value mv_callable_iter_new(Value callable, Value sentinel);
+/* reversed(seq) as the builtin: __reversed__, else __len__ + __getitem__; TypeError
+   "'int' object is not reversible". */
+Value mv_reversed(mv_thread *t, Value seq);
+
 #endif

@@ -26,4 +26,21 @@ Value mv_tuple_pack(size_t n, ...);              /* increfs */
 extern mv_tuple mv_empty_tuple_obj;
 #define MV_EMPTY_TUPLE ((Value)&mv_empty_tuple_obj)
 
+extern mv_type mv_tuple_iter_type;
+
+/* Helpers shared by the sequence types (tuple.c). */
+/* Lexicographic rich comparison of two item arrays (list and tuple ==, <, ...). */
+Value mv_seq_richcompare(mv_thread *t, Value *a, size_t na, Value *b, size_t nb, int op);
+/* An index-like key as int64: 1 ok, 0 not an int/__index__ (caller raises its TypeError), -1 error. */
+int mv_seq_index_arg(mv_thread *t, Value key, int64_t *out);
+/* seq * n for sequence type `seqtype` (either operand order): 1 = repeat `*seq` `*n` times,
+   2 = the other operand's reflected slot produced `*result`, -1 error (CPython's messages). */
+int mv_seq_repeat_args(mv_thread *t, mv_type *seqtype, Value a, Value b, Value *seq, int64_t *n,
+                       Value *result);
+/* str, bytes, list, tuple ...: built-in types whose + and * are sequence operations. */
+bool mv_seq_builtin_sequence(mv_type *tp);
+/* The (x[, start[, stop]]) arguments of seq.index, clamped to [0, len]. */
+int mv_seq_index_range(mv_thread *t, const char *fname, Value *args, size_t nargs, size_t len,
+                       size_t *start, size_t *stop);
+
 #endif

@@ -1,1 +1,13 @@
-/* modules.c: placeholder, being written. */
+/* modules.c: the table of built-in C modules that `import` finds before embedded .mv modules and
+ * .mv files (sys and builtins are created by mv_vm_new and already sit in sys.modules).
+ * Modules are initialized lazily on first import, which keeps `minivm -c pass` fast.
+ */
+#include "modules.h"
+
+const mv_builtin_module mv_builtin_modules[] = {
+    {"math", mv_math_module_init},
+    {"time", mv_time_module_init},
+    {"os", mv_os_module_init},
+    {"random", mv_random_module_init},
+    {NULL, NULL},
+};

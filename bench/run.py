@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""bench/run.py: times minivm against CPython (and Lua 5.4 when installed) side by side.
+
+Each benchmark runs on every implementation in turn (alternating, so that a noisy moment on
+the machine hits all of them alike), several times; the table shows the median wall time per
+implementation and the ratios minivm/CPython and Lua/CPython (below 1.0 = faster than CPython).
+
+    /usr/bin/python3 bench/run.py              5 runs each (build/minivm)
+    /usr/bin/python3 bench/run.py --quick      2 runs each, smaller inputs
+    /usr/bin/python3 bench/run.py --build build-release --runs 9 fib
+
+Not part of the test suite: timings depend on the machine.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# name -> (args for minivm/python, args for lua, full-size argument, quick argument)
+BENCHMARKS = {
+    "countdown": (["countdown.mv"], ["countdown.lua"], "10000000", "2000000"),
+    "fib": (["fib.mv"], ["fib.lua"], "30", "25"),
+    "startup": (["-c", "pass"], ["-e", ""], None, None),
+}
+
+
+def command(impl, exe, bench, quick):
+    mv_args, lua_args, full, small = BENCHMARKS[bench]
+    args = list(lua_args if impl == "lua5.4" else mv_args)
+    if args and args[0].endswith((".mv", ".lua")):
+        args[0] = os.path.join(HERE, args[0])
+    n = small if quick else full
+    return [exe] + args + ([n] if n else [])
+
+
+def run_once(cmd):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    return elapsed, proc.returncode, proc.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description="time minivm against CPython and Lua")
+    ap.add_argument("benchmarks", nargs="*", help="subset of: " + ", ".join(BENCHMARKS))
+    ap.add_argument("--quick", action="store_true", help="2 runs and smaller inputs")
+    ap.add_argument("--runs", type=int, help="runs per implementation (default 5, 2 with --quick)")
+    ap.add_argument("--build", default=os.environ.get("MINIVM_BUILD", "build"),
+                    help="build directory holding minivm (default: build)")
+    ap.add_argument("--python", default="/usr/bin/python3", help="reference CPython")
+    opts = ap.parse_args()
+
+    runs = opts.runs or (2 if opts.quick else 5)
+    names = opts.benchmarks or list(BENCHMARKS)
+    for n in names:
+        if n not in BENCHMARKS:
+            ap.error(f"unknown benchmark {n!r}")
+
+    build = opts.build if os.path.isabs(opts.build) else os.path.join(ROOT, opts.build)
+    impls = []
+    minivm = os.path.join(build, "minivm")
+    if os.access(minivm, os.X_OK):
+        impls.append(("minivm", minivm))
+    else:
+        print(f"note: {minivm} not found, minivm column skipped", file=sys.stderr)
+    impls.append(("python3", opts.python))
+    lua = shutil.which("lua5.4")
+    if lua:
+        impls.append(("lua5.4", lua))
+
+    results = {}
+    for bench in names:
+        times = {impl: [] for impl, _ in impls}
+        outputs = {}
+        for _ in range(runs):
+            for impl, exe in impls:
+                elapsed, rc, out = run_once(command(impl, exe, bench, opts.quick))
+                if rc != 0:
+                    print(f"warning: {impl} {bench} exited with status {rc}", file=sys.stderr)
+                times[impl].append(elapsed)
+                outputs.setdefault(impl, out)
+        if "minivm" in outputs and outputs["minivm"] != outputs["python3"]:
+            print(f"warning: minivm and python3 print different results for {bench}", file=sys.stderr)
+        results[bench] = {impl: statistics.median(ts) for impl, ts in times.items()}
+
+    cols = [impl for impl, _ in impls]
+    header = ["benchmark"] + [f"{c} (s)" for c in cols]
+    if "minivm" in cols:
+        header.append("minivm/CPython")
+    if "lua5.4" in cols:
+        header.append("Lua/CPython")
+    rows = []
+    for bench, med in results.items():
+        row = [bench] + [f"{med[c]:.3f}" for c in cols]
+        if "minivm" in cols:
+            row.append(f"{med['minivm'] / med['python3']:.2f}")
+        if "lua5.4" in cols:
+            row.append(f"{med['lua5.4'] / med['python3']:.2f}")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    print(f"median of {runs} runs{' (quick inputs)' if opts.quick else ''}")
+    for r in [header, ["-" * w for w in widths]] + rows:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+
+
+if __name__ == "__main__":
+    main()

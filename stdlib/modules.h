@@ -1,0 +1,15 @@
+/* modules.h: the init functions of the built-in C modules listed in mv_builtin_modules
+ * (stdlib/modules.c).  Each creates its module object and fills it; the import system caches it
+ * in sys.modules.  A new C module adds its init here and a row to the table in modules.c.
+ */
+#ifndef MV_MODULES_H
+#define MV_MODULES_H
+
+#include "runtime/module.h"
+
+Value mv_math_module_init(mv_thread *t);   /* stdlib/math.c */
+Value mv_time_module_init(mv_thread *t);   /* stdlib/time.c */
+Value mv_os_module_init(mv_thread *t);     /* stdlib/os.c (also registers os.path) */
+Value mv_random_module_init(mv_thread *t); /* stdlib/random.c */
+
+#endif

@@ -1,0 +1,8 @@
+# Used only by tests/regen.sh: lets the reference CPython import helper modules
+# that end in .mv (tests/scripts/*/lib/*.mv), exactly as it imports .py files.
+import sys
+import importlib.machinery as _m
+
+sys.path_hooks.insert(0, _m.FileFinder.path_hook((_m.SourceFileLoader, ['.mv', '.py'])))
+sys.path_importer_cache.clear()
+del _m
