@@ -164,6 +164,11 @@ int mv_c_call_helper(mv_compiler *c, int n_pushed, mv_ast_seq args, mv_ast_seq k
         return 0;
     }
     /* general form: a tuple of positional args and a dict of keyword args */
+    if (n_pushed == 0 && args.n == 1 && ((mv_expr *)args.items[0])->kind == E_STARRED) {
+        /* f(*x): x itself, made a tuple by CALL_FUNCTION_EX (with its error message) */
+        if (mv_c_expr(c, ((mv_expr *)args.items[0])->u.starred.value) < 0) return -1;
+        goto keywords;
+    }
     mv_c_emit(c, OP_BUILD_LIST, n_pushed);
     for (size_t i = 0; i < args.n; i++) {
         mv_expr *e = args.items[i];
@@ -176,6 +181,7 @@ int mv_c_call_helper(mv_compiler *c, int n_pushed, mv_ast_seq args, mv_ast_seq k
         }
     }
     mv_c_emit(c, OP_LIST_TO_TUPLE, 0);
+keywords:
     if (keywords.n) {
         bool have_dict = false;
         int run = 0;

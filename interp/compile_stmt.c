@@ -532,11 +532,12 @@ static int compile_raise(mv_compiler *c, mv_stmt *s) {
 static int compile_assert(mv_compiler *c, mv_stmt *s) {
     int l_ok = mv_c_new_label(c);
     if (mv_c_jump_if(c, s->u.assert_.test, true, l_ok) < 0) return -1;
-    mv_c_set_pos(c, s->span);
+    /* CPython 3.11 reports a failed assert at the test expression */
+    mv_c_set_pos(c, s->u.assert_.test->span);
     mv_c_emit(c, OP_LOAD_ASSERTION_ERROR, 0);
     if (s->u.assert_.msg) {
         if (mv_c_expr(c, s->u.assert_.msg) < 0) return -1;
-        mv_c_set_pos(c, s->span);
+        mv_c_set_pos(c, s->u.assert_.test->span);
         mv_c_emit(c, OP_CALL, 1);
     }
     mv_c_emit(c, OP_RAISE_VARARGS, 1);
@@ -736,7 +737,7 @@ int mv_c_stmt(mv_compiler *c, mv_stmt *s) {
         return 0;
     case S_EXPR: {
         mv_expr *e = s->u.expr.value;
-        if (c->interactive && c->u->scope_type == STE_MODULE && c->u->nfblocks == 0) {
+        if (c->interactive && c->u->scope_type == STE_MODULE) {
             if (mv_c_expr(c, e) < 0) return -1;
             mv_c_set_pos(c, s->span);
             mv_c_emit(c, OP_PRINT_EXPR, 0);

@@ -9,6 +9,7 @@
 
 #include "ast.h"
 #include "code.h"
+#include "dis.h"
 #include "opcodes.h"
 #include "symtable.h"
 
@@ -110,7 +111,5 @@ int mv_c_call_helper(mv_compiler *c, int n_pushed, mv_ast_seq args, mv_ast_seq k
 int mv_c_lambda_or_func_defaults(mv_compiler *c, mv_arguments *a, int *flags);
 int mv_c_annotations(mv_compiler *c, mv_arguments *a, mv_expr *returns, int *flags);
 
-/* The disassembler (dis.c). */
-void mv_dis(mv_thread *t, Value code, FILE *out);
 
 #endif

@@ -457,7 +457,7 @@ static int dict_merge(mv_thread *t, Value func, Value dict, Value other) {
             if (mv_str_check(k))
                 mv_err_format(t, &mv_exc_TypeError, "%U got multiple values for keyword argument '%U'", fs, k);
             else
-                mv_err_format(t, &mv_exc_TypeError, "%U keywords must be strings", fs);
+                mv_err_set(t, &mv_exc_TypeError, "keywords must be strings");
             MV_DECREF(fs);
             return -1;
         }
@@ -469,7 +469,16 @@ static int dict_merge(mv_thread *t, Value func, Value dict, Value other) {
 static Value call_function_ex(mv_thread *t, Value func, Value args, Value kwargs) {
     if (!mv_tuple_check(args)) {
         Value tup = mv_sequence_tuple(t, args);
-        if (!tup) return NULL;
+        if (!tup) {
+            if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(args)->iter && !MV_TYPE(args)->getitem) {
+                mv_err_clear(t);
+                Value fs = func_str(t, func);
+                mv_err_format(t, &mv_exc_TypeError, "%U argument after * must be an iterable, not %s", fs,
+                              mv_type_name(args));
+                MV_DECREF(fs);
+            }
+            return NULL;
+        }
         Value r = call_function_ex(t, func, tup, kwargs);
         MV_DECREF(tup);
         return r;
@@ -484,9 +493,7 @@ static Value call_function_ex(mv_thread *t, Value func, Value args, Value kwargs
     Value k, v;
     while (mv_dict_next(kwargs, &pos, &k, &v)) {
         if (!mv_str_check(k)) {
-            Value fs = func_str(t, func);
-            mv_err_format(t, &mv_exc_TypeError, "%U keywords must be strings", fs);
-            MV_DECREF(fs);
+            mv_err_set(t, &mv_exc_TypeError, "keywords must be strings");
             for (size_t j = 0; j < i; j++) MV_TUPLE_SET(kwnames, j, MV_TUPLE_GET(kwnames, j));
             /* fill the rest so the tuple can be released */
             for (size_t j = i; j < nkw; j++) MV_TUPLE_SET(kwnames, j, mv_newref(MV_NONE));

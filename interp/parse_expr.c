@@ -403,9 +403,10 @@ tuple1:;
 }
 
 static mv_expr *primary(mv_parser *p) {
+    mv_token *st = p_peek(p); /* a node starts at its first token, '(' of a group included */
     mv_expr *e = atom(p);
     if (!e) return NULL;
-    int sl = e->span.lineno, sc = e->span.col_offset;
+    int sl = st->lineno, sc = st->col;
     for (;;) {
         int tt = p_type(p);
         if (tt == TK_DOT) {
@@ -575,13 +576,16 @@ static mv_expr *await_primary(mv_parser *p) {
 }
 
 static mv_expr *power(mv_parser *p) {
+    mv_token *st = p_peek(p);
     mv_expr *l = await_primary(p);
     if (!l) return NULL;
     if (p_type(p) != TK_DOUBLESTAR) return l;
     p_next(p);
+    ENTER(p);
     mv_expr *r = factor(p);
+    LEAVE(p);
     if (!r) return NULL;
-    mv_expr *e = mv_new_expr(p, E_BINOP, l->span.lineno, l->span.col_offset);
+    mv_expr *e = mv_new_expr(p, E_BINOP, st->lineno, st->col);
     if (!e) return NULL;
     e->u.binop.left = l;
     e->u.binop.op = OP_POW;
@@ -629,6 +633,7 @@ static int binop_prec(int tt, mv_operator *op) {
 }
 
 static mv_expr *binary(mv_parser *p, int minprec) {
+    mv_token *st = p_peek(p);
     mv_expr *left = factor(p);
     if (!left) return NULL;
     int chain = 0;
@@ -639,7 +644,7 @@ static mv_expr *binary(mv_parser *p, int minprec) {
         p_next(p);
         mv_expr *right = prec == 6 ? factor(p) : binary(p, prec + 1);
         if (!right) return NULL;
-        mv_expr *e = mv_new_expr(p, E_BINOP, left->span.lineno, left->span.col_offset);
+        mv_expr *e = mv_new_expr(p, E_BINOP, st->lineno, st->col);
         if (!e) return NULL;
         e->u.binop.left = left;
         e->u.binop.op = op;
@@ -659,6 +664,7 @@ mv_expr *mv_parse_bitwise_or(mv_parser *p) {
 }
 
 static mv_expr *comparison(mv_parser *p) {
+    mv_token *st = p_peek(p);
     mv_expr *left = mv_parse_bitwise_or(p);
     if (!left) return NULL;
     size_t m = mv_vmark(p);
@@ -696,7 +702,7 @@ static mv_expr *comparison(mv_parser *p) {
 done:
     if (p->vs_len == m) return left;
     size_t n = (p->vs_len - m) / 2;
-    mv_expr *e = mv_new_expr(p, E_COMPARE, left->span.lineno, left->span.col_offset);
+    mv_expr *e = mv_new_expr(p, E_COMPARE, st->lineno, st->col);
     if (!e) return NULL;
     e->u.compare.left = left;
     e->u.compare.n = n;
@@ -727,6 +733,7 @@ static mv_expr *inversion(mv_parser *p) {
 }
 
 static mv_expr *boolop(mv_parser *p, int tk, mv_boolop op, mv_expr *(*sub)(mv_parser *)) {
+    mv_token *st = p_peek(p);
     mv_expr *first = sub(p);
     if (!first || p_type(p) != tk) return first;
     size_t m = mv_vmark(p);
@@ -736,7 +743,7 @@ static mv_expr *boolop(mv_parser *p, int tk, mv_boolop op, mv_expr *(*sub)(mv_pa
         if (!x) return NULL;
         mv_vpush(p, x);
     }
-    mv_expr *e = mv_new_expr(p, E_BOOLOP, first->span.lineno, first->span.col_offset);
+    mv_expr *e = mv_new_expr(p, E_BOOLOP, st->lineno, st->col);
     if (!e) return NULL;
     e->u.boolop.op = op;
     e->u.boolop.values = mv_vseq(p, m);
@@ -805,6 +812,7 @@ mv_expr *mv_parse_expression(mv_parser *p) {
         LEAVE(p);
         return r;
     }
+    mv_token *st = p_peek(p);
     mv_expr *body = mv_parse_disjunction(p);
     if (!body || p_type(p) != TK_IF) {
         LEAVE(p);
@@ -822,7 +830,7 @@ mv_expr *mv_parse_expression(mv_parser *p) {
     mv_expr *orelse = mv_parse_expression(p);
     LEAVE(p);
     if (!orelse) return NULL;
-    mv_expr *e = mv_new_expr(p, E_IFEXP, body->span.lineno, body->span.col_offset);
+    mv_expr *e = mv_new_expr(p, E_IFEXP, st->lineno, st->col);
     if (!e) return NULL;
     e->u.ifexp.test = test;
     e->u.ifexp.body = body;
@@ -889,6 +897,7 @@ static bool starts_expression(int tt) {
 }
 
 static mv_expr *expr_list(mv_parser *p, mv_expr *(*item)(mv_parser *)) {
+    mv_token *st = p_peek(p);
     mv_expr *first = item(p);
     if (!first || p_type(p) != TK_COMMA) return first;
     size_t m = mv_vmark(p);
@@ -899,7 +908,7 @@ static mv_expr *expr_list(mv_parser *p, mv_expr *(*item)(mv_parser *)) {
         if (!x) return NULL;
         mv_vpush(p, x);
     }
-    mv_expr *e = mv_new_expr(p, E_TUPLE, first->span.lineno, first->span.col_offset);
+    mv_expr *e = mv_new_expr(p, E_TUPLE, st->lineno, st->col);
     if (!e) return NULL;
     e->u.tuple.elts = mv_vseq(p, m);
     e->u.tuple.ctx = CTX_LOAD;
@@ -954,6 +963,7 @@ static mv_expr *star_target(mv_parser *p) {
 }
 
 static mv_expr *targets(mv_parser *p, mv_expr_ctx ctx) {
+    mv_token *st = p_peek(p);
     mv_expr *first = star_target(p);
     if (!first) return NULL;
     mv_expr *e = first;
@@ -967,7 +977,7 @@ static mv_expr *targets(mv_parser *p, mv_expr_ctx ctx) {
             if (!x) return NULL;
             mv_vpush(p, x);
         }
-        e = mv_new_expr(p, E_TUPLE, first->span.lineno, first->span.col_offset);
+        e = mv_new_expr(p, E_TUPLE, st->lineno, st->col);
         if (!e) return NULL;
         e->u.tuple.elts = mv_vseq(p, m);
     }

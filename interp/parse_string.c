@@ -297,6 +297,11 @@ static mv_expr *parse_field_expr(strctx *c, size_t start, size_t end) {
     if (p_type(&sub) == TK_YIELD) e = mv_parse_yield_expr(&sub);
     else e = mv_parse_star_named_expressions_tuple(&sub);
     if (e && p_type(&sub) != TK_ENDMARKER) e = mv_parse_invalid(&sub);
+    if (e && (e->kind == E_TUPLE || e->kind == E_GENEXP) && e->span.lineno == lineno && e->span.col_offset == col) {
+        /* CPython parses the field as "(expr)": a bare tuple spans those parentheses */
+        e->span.col_offset--;
+        e->span.end_col_offset++;
+    }
     /* the scratch stack may have been reallocated */
     p->vs = sub.vs;
     p->vs_cap = sub.vs_cap;

@@ -57,6 +57,7 @@ static mv_symbol *ste_add(mv_ste *ste, const char *name, unsigned flags) {
     s->name = name;
     s->flags = flags;
     s->scope = SC_NONE;
+    memset(&s->decl, 0, sizeof s->decl);
     if (ste->nsyms * 2 > ste->hashcap) {
         ste_rehash(ste);
     } else {
@@ -426,7 +427,8 @@ static int visit_global_nonlocal(mv_symtable *st, mv_stmt *s, bool is_global) {
                 return st_error(st, msg, s->span);
             }
         }
-        ste_add(st->cur, name, is_global ? SYM_GLOBAL : SYM_NONLOCAL);
+        mv_symbol *ns = ste_add(st->cur, name, is_global ? SYM_GLOBAL : SYM_NONLOCAL);
+        ns->decl = s->span;
     }
     return 0;
 }
@@ -537,7 +539,7 @@ static int visit_stmt(mv_symtable *st, mv_stmt *s) {
             mv_alias *a = names.items[i];
             if (strcmp(a->name, "*") == 0) {
                 if (st->cur->type != STE_MODULE)
-                    return st_error(st, "import * only allowed at module level", s->span);
+                    return st_error(st, "import * only allowed at module level", a->span);
                 continue;
             }
             const char *bind = a->asname;
@@ -609,9 +611,7 @@ static int analyze_name(mv_symtable *st, mv_ste *ste, mv_symbol *sym, nameset *b
         if (!bound || !ns_has(bound, name)) {
             char msg[300];
             snprintf(msg, sizeof msg, "no binding for nonlocal '%s' found", name);
-            mv_span sp = {ste->lineno, ste->col, ste->lineno, ste->col};
-            /* CPython reports the nonlocal statement's line; the scope's line is close enough */
-            return st_error(st, msg, sp);
+            return st_error(st, msg, sym->decl);
         }
         sym->scope = SC_FREE;
         ns_add(free_, name);

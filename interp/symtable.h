@@ -30,6 +30,7 @@ typedef struct {
     const char *name;
     unsigned flags;
     int scope;
+    mv_span decl; /* where a nonlocal declaration is (for its error) */
 } mv_symbol;
 
 typedef struct mv_ste mv_ste;

@@ -394,7 +394,41 @@ static int type_set_doc(mv_thread *t, Value self, Value v) {
     return mv_dict_set(t, type->dict, NAME(s_doc, "__doc__"), v ? v : MV_NONE);
 }
 
+/* __abstractmethods__: abc's ABCMeta stores the abstract names here; a non-empty value makes
+   the class refuse instantiation (object.__new__). */
+static Value s_abstract;
+static Value type_get_abstract(mv_thread *t, Value self) {
+    mv_type *type = (mv_type *)self;
+    Value v = (type->flags & MV_TPFLAG_HEAPTYPE) ? mv_dict_get_str(type->dict, NAME(s_abstract, "__abstractmethods__"))
+                                                  : NULL;
+    if (!v) return mv_err_set_value(t, &mv_exc_AttributeError, NAME(s_abstract, "__abstractmethods__"));
+    return mv_newref(v);
+}
+static int type_set_abstract(mv_thread *t, Value self, Value v) {
+    mv_type *type = (mv_type *)self;
+    if (!(type->flags & MV_TPFLAG_HEAPTYPE)) {
+        mv_err_format(t, &mv_exc_TypeError, "cannot set '__abstractmethods__' attribute of immutable type '%s'",
+                      type->name);
+        return -1;
+    }
+    int r, abstract = 0;
+    if (v) {
+        abstract = mv_truthy(t, v);
+        if (abstract < 0) return -1;
+        r = mv_dict_set(t, type->dict, NAME(s_abstract, "__abstractmethods__"), v);
+    } else {
+        r = mv_dict_get_str(type->dict, NAME(s_abstract, "__abstractmethods__")) ? mv_dict_del(t, type->dict, s_abstract) : 0;
+    }
+    if (abstract)
+        type->flags |= MV_TPFLAG_ABSTRACT;
+    else
+        type->flags &= ~MV_TPFLAG_ABSTRACT;
+    mv_type_modified(type);
+    return r;
+}
+
 static const mv_getset_def type_getsets[] = {
+    {"__abstractmethods__", type_get_abstract, type_set_abstract},
     {"__name__", type_get_name, type_set_name},
     {"__qualname__", type_get_qualname, type_set_qualname},
     {"__module__", type_get_module, type_set_module},
@@ -481,6 +515,25 @@ static int object_tp_init(mv_thread *t, Value self, Value *args, size_t nargs, V
 
 static bool excess_args(size_t nargs, Value kwnames) { return nargs || (kwnames && mv_tuple_size(kwnames)); }
 
+static Value abstract_error(mv_thread *t, mv_type *type) {
+    Value names = mv_dict_get_str(type->dict, NAME(s_abstract, "__abstractmethods__"));
+    Value l = names ? mv_sequence_list(t, names) : mv_list_new(0);
+    if (!l) return NULL;
+    if (mv_list_sort(t, l, NULL, false) < 0) {
+        MV_DECREF(l);
+        return NULL;
+    }
+    Value sep = mv_str_from_cstr(", ");
+    Value joined = mv_str_join(t, sep, l);
+    MV_DECREF(sep);
+    if (joined)
+        mv_err_format(t, &mv_exc_TypeError, "Can't instantiate abstract class %s with abstract method%s %U", type->name,
+                      mv_list_size(l) == 1 ? "" : "s", joined);
+    MV_XDECREF(joined);
+    MV_DECREF(l);
+    return NULL;
+}
+
 static Value object_tp_new(mv_thread *t, mv_type *type, Value *args, size_t nargs, Value kwnames) {
     if (excess_args(nargs, kwnames)) {
         if (type->tp_new != object_tp_new)
@@ -488,8 +541,7 @@ static Value object_tp_new(mv_thread *t, mv_type *type, Value *args, size_t narg
         if (type->tp_init == object_tp_init)
             return mv_err_format(t, &mv_exc_TypeError, "%s() takes no arguments", type->name);
     }
-    if (type->flags & MV_TPFLAG_ABSTRACT)
-        return mv_err_format(t, &mv_exc_TypeError, "Can't instantiate abstract class %s", type->name);
+    if (type->flags & MV_TPFLAG_ABSTRACT) return abstract_error(t, type);
     return mv_object_new(type);
 }
 
@@ -1014,6 +1066,10 @@ static Value type_new_impl(mv_thread *t, mv_type *meta, Value name, Value bases,
     }
     inherit_slots(type, base);
     type->dealloc = subtype_dealloc;
+    {
+        static Value s_del;
+        if (mv_type_lookup(type, NAME(s_del, "__del__"))) type->flags |= MV_TPFLAG_FINALIZER;
+    }
     if (mro) mv_slots_fixup_mro(type);
     mv_slots_fixup(type, dict);
 

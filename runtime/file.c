@@ -686,15 +686,16 @@ Value mv_builtin_open(mv_thread *t, Value self, Value *args, size_t nargs, Value
     flags |= O_CLOEXEC;
     int fd;
     bool closefd = true;
+    if (a[6] && a[6] != MV_NONE) {
+        /* (CPython rejects closefd=False with a file name; tempfile.mkstemp relies on it here) */
+        int c = mv_truthy(t, a[6]);
+        if (c < 0) return NULL;
+        closefd = c;
+    }
     if (mv_int_check(file)) {
         int64_t v;
         if (mv_int_as_i64(t, file, &v) < 0) return NULL;
         fd = (int)v;
-        if (a[6] && a[6] != MV_NONE) {
-            int c = mv_truthy(t, a[6]);
-            if (c < 0) return NULL;
-            closefd = c;
-        }
     } else if (mv_str_check(file)) {
         /* MV_GIL_RELEASE() goes here: open() may block (FIFOs, network filesystems) */
         fd = open(mv_str_data(file), flags, 0666);

@@ -146,7 +146,7 @@ static int float_hash(mv_thread *t, Value self, int64_t *out) {
 /* ---- operand conversion -------------------------------------------------------------------- */
 
 /* 1 with *out set, 0 if v is not a float or int (NotImplemented), -1 on error (huge int). */
-static int operand(mv_thread *t, Value v, double *out) {
+static int operand_slow(mv_thread *t, Value v, double *out) {
     if (mv_float_check(v)) {
         *out = mv_float_val(v);
         return 1;
@@ -161,6 +161,19 @@ static int operand(mv_thread *t, Value v, double *out) {
         return 1;
     }
     return 0;
+}
+
+/* the common cases inline: exact floats and tagged ints */
+static inline int operand(mv_thread *t, Value v, double *out) {
+    if (MV_IS_SMALL(v)) {
+        *out = (double)MV_SMALL_VAL(v);
+        return 1;
+    }
+    if (v->type == &mv_float_type) {
+        *out = ((mv_float *)v)->d;
+        return 1;
+    }
+    return operand_slow(t, v, out);
 }
 
 int mv_as_double(mv_thread *t, Value v, double *out) {
@@ -494,7 +507,12 @@ static Value float_from_chars(mv_thread *t, const char *s, size_t len, Value ori
 }
 
 Value mv_float_from_string(mv_thread *t, Value s) {
-    return float_from_chars(t, mv_str_data(s), mv_str_size(s), s);
+    size_t len;
+    char *owned;
+    const char *p = mv_number_ascii(s, &len, &owned);
+    Value r = float_from_chars(t, p, len, s);
+    mv_free(owned);
+    return r;
 }
 
 static Value float_new(mv_thread *t, mv_type *type, Value *args, size_t nargs, Value kwnames) {

@@ -345,6 +345,30 @@ static int format_int(mv_thread *t, mv_strbuf *b, Value v, const mv_fmt_spec *sp
 
 /* ---- float ----------------------------------------------------------------------------------- */
 
+/* Fixed-point digits without printf for the common case (small values, few decimals): a*10^p
+   is computed with an error below 2^-17, so when its fraction is not within 1e-4 of one half the
+   nearest integer is certainly the correctly rounded result.  Returns -1 to defer to printf. */
+static int fast_fixed(double a, int64_t prec, bool alt, char *out) {
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
+    if (prec > 11) return -1;
+    double r = a * p10[prec];
+    if (!(r < 68719476736.0)) return -1; /* 2^36 */
+    double n = floor(r), frac = r - n;
+    if (fabs(frac - 0.5) < 1e-4) return -1;
+    uint64_t v = (uint64_t)n + (frac > 0.5);
+    char tmp[32];
+    int k = 0, len = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k < prec + 1) tmp[k++] = '0';
+    for (int i = k - 1; i >= prec; i--) out[len++] = tmp[i];
+    if (prec > 0 || alt) out[len++] = '.';
+    for (int i = (int)prec - 1; i >= 0; i--) out[len++] = tmp[i];
+    return len;
+}
+
 /* Format |d| (finite) into out per type/precision with CPython's rules; no sign. */
 void mv_fmt_float_body(double d, char type, int64_t prec, bool alt, bool add_dot_0, mv_strbuf *out) {
     char fmt[16];
@@ -352,6 +376,14 @@ void mv_fmt_float_body(double d, char type, int64_t prec, bool alt, bool add_dot
     int n;
     switch (type) {
     case 'e': case 'E': case 'f': case 'F': {
+        if (type == 'f' || type == 'F') {
+            char fast[48];
+            int k = fast_fixed(d, prec, alt, fast);
+            if (k >= 0) {
+                mv_strbuf_add(out, fast, (size_t)k);
+                return;
+            }
+        }
         snprintf(fmt, sizeof fmt, alt ? "%%#.*%c" : "%%.*%c", type);
         n = snprintf(small, sizeof small, fmt, (int)prec, d);
         if ((size_t)n < sizeof small) {

@@ -438,9 +438,21 @@ static Value method_getattr(mv_thread *t, Value self, Value name) {
 static Value mget_func(mv_thread *t, Value s) { return mv_newref(((mv_method *)s)->func); }
 static Value mget_self(mv_thread *t, Value s) { return mv_newref(((mv_method *)s)->self); }
 
+static Value mget_delegate(mv_thread *t, Value s, const char *name) {
+    return mv_getattr_cstr(t, ((mv_method *)s)->func, name);
+}
+static Value mget_doc(mv_thread *t, Value s) { return mget_delegate(t, s, "__doc__"); }
+static Value mget_name(mv_thread *t, Value s) { return mget_delegate(t, s, "__name__"); }
+static Value mget_qualname(mv_thread *t, Value s) { return mget_delegate(t, s, "__qualname__"); }
+static Value mget_module(mv_thread *t, Value s) { return mget_delegate(t, s, "__module__"); }
+
 static const mv_getset_def method_getsets[] = {
     {"__func__", mget_func, NULL},
     {"__self__", mget_self, NULL},
+    {"__doc__", mget_doc, NULL},
+    {"__name__", mget_name, NULL},
+    {"__qualname__", mget_qualname, NULL},
+    {"__module__", mget_module, NULL},
     {NULL, NULL, NULL},
 };
 

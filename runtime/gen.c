@@ -57,7 +57,20 @@ static Value gen_send_ex(mv_thread *t, mv_gen *g, Value value, int exc, Value *r
         return mv_err_set(t, &mv_exc_TypeError, "can't send non-None value to a just-started generator");
     if (f->state == MV_FRAME_SUSPENDED && !exc) *f->sp++ = mv_newref(value ? value : MV_NONE);
     g->running = true;
+    /* the generator has its own "exception being handled" while it runs */
+    Value saved = t->handled;
+    if (g->exc_state) {
+        t->handled = g->exc_state;
+        g->exc_state = NULL;
+    } else {
+        MV_XINCREF(saved);
+    }
     Value r = mv_eval_frame_ex(t, f, exc);
+    Value inner = t->handled;
+    t->handled = saved;
+    if (inner == saved) MV_XDECREF(inner);
+    else if (f->state == MV_FRAME_SUSPENDED) g->exc_state = inner;
+    else MV_XDECREF(inner);
     g->running = false;
     if (f->state == MV_FRAME_SUSPENDED) return r;
     gen_finish(g);
@@ -273,7 +286,11 @@ static Value gen_iternext(mv_thread *t, Value self) {
     Value ret = NULL;
     Value r = gen_send_ex(t, GEN(self), MV_NONE, 0, &ret);
     if (r) return r;
-    if (ret) MV_DECREF(ret); /* returned: exhausted, no StopIteration needed */
+    if (ret) {
+        /* returned: exhausted; a non-None value travels in StopIteration (next() shows it) */
+        if (ret != MV_NONE) mv_err_set_value(t, &mv_exc_StopIteration, ret);
+        MV_DECREF(ret);
+    }
     return NULL;
 }
 
@@ -347,6 +364,7 @@ static void gen_dealloc(Value self) {
     MV_XDECREF(g->name);
     MV_XDECREF(g->qualname);
     MV_XDECREF(g->yieldfrom);
+    MV_XDECREF(g->exc_state);
 }
 
 mv_type mv_gen_type = {

@@ -13,6 +13,7 @@ typedef struct {
     Value name, qualname;
     bool running;
     Value yieldfrom;  /* the iterator being delegated to by `yield from`, or NULL */
+    Value exc_state;  /* the exception its suspended frame is handling (its own sys.exc_info) */
 } mv_gen;
 
 extern mv_type mv_gen_type;

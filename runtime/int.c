@@ -70,12 +70,15 @@ static Value int_from_mpz_steal(mpz_t z) {
     return (Value)b;
 }
 
-Value mv_int_from_i64(int64_t i) {
-    if (MV_SMALL_FITS(i)) return MV_FROM_SMALL(i);
+static Value big_from_i64(int64_t i) {
     mv_bigint *b = (mv_bigint *)mv_object_new(&mv_int_type);
     mpz_init_set_si(b->z, (long)i);
     return (Value)b;
 }
+
+/* inline in this file: the arithmetic fast paths call it on every result */
+static inline Value int_from_i64(int64_t i) { return MV_SMALL_FITS(i) ? MV_FROM_SMALL(i) : big_from_i64(i); }
+Value mv_int_from_i64(int64_t i) { return int_from_i64(i); }
 
 Value mv_int_from_u64(uint64_t u) {
     if (u <= (uint64_t)MV_SMALL_MAX) return MV_FROM_SMALL((int64_t)u);
@@ -181,7 +184,7 @@ static int int_to_double_checked(mv_thread *t, Value v, double *out) {
 Value mv_int_from_double(mv_thread *t, double d) {
     if (isnan(d)) return mv_err_set(t, &mv_exc_ValueError, "cannot convert float NaN to integer");
     if (isinf(d)) return mv_err_set(t, &mv_exc_OverflowError, "cannot convert float infinity to integer");
-    if (fabs(d) < 9.0e18) return mv_int_from_i64((int64_t)d);
+    if (fabs(d) < 9.0e18) return int_from_i64((int64_t)d);
     mpz_t z;
     mpz_init_set_d(z, d);
     return int_from_mpz_steal(z);
@@ -343,13 +346,50 @@ static Value int_parse(mv_thread *t, const char *s, size_t len, int base, Value 
         int64_t v = 0;
         for (size_t i = 0; i < nd; i++) v = v * base + digit_value(digits[i]);
         if (digits != stackbuf) mv_free(digits);
-        return mv_int_from_i64(neg ? -v : v);
+        return int_from_i64(neg ? -v : v);
     }
     mpz_t z;
     mpz_init_set_str(z, digits, base);
     if (digits != stackbuf) mv_free(digits);
     if (neg) mpz_neg(z, z);
     return int_from_mpz_steal(z);
+}
+
+/* A str as ASCII for parsing numbers: Unicode decimal digits become 0-9 and Unicode spaces
+   become ' ', as CPython does before parsing int() and float() arguments.  Returns the chars
+   (borrowed from s when it is already ASCII, else mv_malloc'ed into *owned). */
+const char *mv_number_ascii(Value s, size_t *len, char **owned) {
+    *owned = NULL;
+    *len = mv_str_size(s);
+    if (((mv_strobj *)s)->ascii) return mv_str_data(s);
+    const char *p = mv_str_data(s), *end = p + mv_str_size(s);
+    char *buf = mv_malloc(mv_str_size(s) + 1), *o = buf;
+    while (p < end) {
+        uint32_t cp = mv_utf8_next(&p);
+        int d;
+        if (cp < 128)
+            *o++ = (char)cp;
+        else if ((d = mv_unicode_decimal_value(cp)) >= 0)
+            *o++ = (char)('0' + d);
+        else if (mv_unicode_isspace(cp))
+            *o++ = ' ';
+        else
+            *o++ = '?'; /* not part of any number: the parse fails with the original in the message */
+    }
+    *o = 0;
+    *owned = buf;
+    *len = (size_t)(o - buf);
+    return buf;
+}
+
+/* int(str) and int(str, base) */
+static Value int_parse_str(mv_thread *t, Value s, int base) {
+    size_t len;
+    char *owned;
+    const char *p = mv_number_ascii(s, &len, &owned);
+    Value r = int_parse(t, p, len, base, s);
+    mv_free(owned);
+    return r;
 }
 
 Value mv_int_from_string(mv_thread *t, const char *s, size_t len, int base) {
@@ -377,21 +417,21 @@ static Value big_binop(Value a, Value b, mpz_binfn fn) {
 
 static Value int_add(mv_thread *t, Value a, Value b) {
     int64_t x = 0, y = 0;
-    if (int_small(a, &x) && int_small(b, &y)) return mv_int_from_i64(x + y);
+    if (int_small(a, &x) && int_small(b, &y)) return int_from_i64(x + y);
     BOTH_INTS(a, b);
     return big_binop(a, b, mpz_add);
 }
 
 static Value int_sub(mv_thread *t, Value a, Value b) {
     int64_t x = 0, y = 0;
-    if (int_small(a, &x) && int_small(b, &y)) return mv_int_from_i64(x - y);
+    if (int_small(a, &x) && int_small(b, &y)) return int_from_i64(x - y);
     BOTH_INTS(a, b);
     return big_binop(a, b, mpz_sub);
 }
 
 static Value int_mul(mv_thread *t, Value a, Value b) {
     int64_t x = 0, y = 0, r;
-    if (int_small(a, &x) && int_small(b, &y) && !__builtin_mul_overflow(x, y, &r)) return mv_int_from_i64(r);
+    if (int_small(a, &x) && int_small(b, &y) && !__builtin_mul_overflow(x, y, &r)) return int_from_i64(r);
     BOTH_INTS(a, b);
     return big_binop(a, b, mpz_mul);
 }
@@ -417,7 +457,7 @@ static Value int_floordiv(mv_thread *t, Value a, Value b) {
     int64_t x = 0, y = 0;
     BOTH_INTS(a, b);
     if (int_is_zero(b)) return mv_err_set(t, &mv_exc_ZeroDivisionError, "integer division or modulo by zero");
-    if (int_small(a, &x) && int_small(b, &y)) return mv_int_from_i64(floordiv64(x, y));
+    if (int_small(a, &x) && int_small(b, &y)) return int_from_i64(floordiv64(x, y));
     return big_binop(a, b, mpz_fdiv_q);
 }
 
@@ -425,7 +465,7 @@ static Value int_mod(mv_thread *t, Value a, Value b) {
     int64_t x = 0, y = 0;
     BOTH_INTS(a, b);
     if (int_is_zero(b)) return mv_err_set(t, &mv_exc_ZeroDivisionError, "integer modulo by zero");
-    if (int_small(a, &x) && int_small(b, &y)) return mv_int_from_i64(mod64(x, y));
+    if (int_small(a, &x) && int_small(b, &y)) return int_from_i64(mod64(x, y));
     return big_binop(a, b, mpz_fdiv_r);
 }
 
@@ -435,7 +475,7 @@ Value mv_int_divmod(mv_thread *t, Value a, Value b) {
     if (int_is_zero(b)) return mv_err_set(t, &mv_exc_ZeroDivisionError, "integer division or modulo by zero");
     Value qv, rv;
     if (int_small(a, &x) && int_small(b, &y)) {
-        qv = mv_int_from_i64(floordiv64(x, y));
+        qv = int_from_i64(floordiv64(x, y));
         rv = MV_FROM_SMALL(mod64(x, y));
         Value res = mv_tuple_pack(2, qv, rv);
         MV_DECREF(qv);
@@ -524,7 +564,7 @@ static Value int_pow(mv_thread *t, Value a, Value b) {
             e >>= 1;
             if (e && !ovf) ovf = __builtin_mul_overflow(base, base, &base);
         }
-        if (!ovf) return mv_int_from_i64(result);
+        if (!ovf) return int_from_i64(result);
     }
     zarg xa;
     zarg_init(&xa, a);
@@ -602,7 +642,7 @@ static Value int_lshift(mv_thread *t, Value a, Value b) {
         return mv_err_set(t, &mv_exc_OverflowError, "too many digits in integer");
     if (int_small(a, &x) && y < 63) {
         int64_t r = (int64_t)((uint64_t)x << y);
-        if ((r >> y) == x) return mv_int_from_i64(r);
+        if ((r >> y) == x) return int_from_i64(r);
     }
     zarg xa;
     zarg_init(&xa, a);
@@ -646,7 +686,7 @@ static Value int_xor(mv_thread *t, Value a, Value b) {
 
 static Value int_neg(mv_thread *t, Value a) {
     int64_t x;
-    if (int_small(a, &x)) return mv_int_from_i64(-x);
+    if (int_small(a, &x)) return int_from_i64(-x);
     mpz_t r;
     mpz_init(r);
     mpz_neg(r, int_z(a));
@@ -703,6 +743,27 @@ static Value int_from_number(mv_thread *t, Value x) {
     if (mv_int_check(x)) return int_exact(x);
     mv_type *tp = MV_TYPE(x);
     mv_unaryfn fn = tp->nb_int ? tp->nb_int : tp->nb_index;
+    if (!fn) {
+        /* deprecated in 3.11 but still honoured: __trunc__ */
+        Value name = mv_str_intern_cstr(t, "__trunc__");
+        Value m = name ? mv_type_lookup(tp, name) : NULL;
+        MV_XDECREF(name);
+        if (m) {
+            Value r = mv_call_method(t, x, "__trunc__", NULL, 0);
+            if (!r || mv_int_check(r)) {
+                Value e = r ? int_exact(r) : NULL;
+                MV_XDECREF(r);
+                return e;
+            }
+            Value e = mv_number_index(t, r);
+            if (!e && mv_err_matches(t, &mv_exc_TypeError)) {
+                mv_err_clear(t);
+                mv_err_format(t, &mv_exc_TypeError, "__trunc__ returned non-Integral (type %s)", mv_type_name(r));
+            }
+            MV_DECREF(r);
+            return e;
+        }
+    }
     if (!fn)
         return mv_err_format(t, &mv_exc_TypeError,
                              "int() argument must be a string, a bytes-like object or a real number, not '%s'",
@@ -721,9 +782,16 @@ static Value int_from_number(mv_thread *t, Value x) {
 }
 
 static Value int_new(mv_thread *t, mv_type *type, Value *args, size_t nargs, Value kwnames) {
-    static const char *const kwlist[] = {"/x", "base", NULL};
-    Value a[2];
-    if (mv_parse_args(t, "int", args, nargs, kwnames, kwlist, 0, a) < 0) return NULL;
+    Value a[2] = {NULL, NULL};
+    size_t nkw = kwnames ? mv_tuple_size(kwnames) : 0;
+    if (nargs + nkw > 2) return mv_err_format(t, &mv_exc_TypeError, "int() takes at most 2 arguments (%zu given)", nargs + nkw);
+    for (size_t i = 0; i < nargs; i++) a[i] = args[i];
+    for (size_t i = 0; i < nkw; i++) {
+        Value k = MV_TUPLE_GET(kwnames, i);
+        if (!mv_str_eq_cstr(k, "base")) return mv_err_format(t, &mv_exc_TypeError, "%R is an invalid keyword argument for int()", k);
+        if (a[1]) return mv_err_set(t, &mv_exc_TypeError, "argument for int() given by name ('base') and position (2)");
+        a[1] = args[nargs + i];
+    }
     Value x = a[0], v;
     if (a[1]) {
         int64_t base;
@@ -732,7 +800,7 @@ static Value int_new(mv_thread *t, mv_type *type, Value *args, size_t nargs, Val
         if (base != 0 && (base < 2 || base > 36))
             return mv_err_set(t, &mv_exc_ValueError, "int() base must be >= 2 and <= 36, or 0");
         if (mv_str_check(x))
-            v = int_parse(t, mv_str_data(x), mv_str_size(x), (int)base, x);
+            v = int_parse_str(t, x, (int)base);
         else if (mv_bytes_check(x))
             v = int_parse(t, (const char *)mv_bytes_data(x), mv_bytes_size(x), (int)base, x);
         else if (!MV_IS_SMALL(x) && mv_isinstance_of(x, &mv_bytearray_type))
@@ -742,7 +810,7 @@ static Value int_new(mv_thread *t, mv_type *type, Value *args, size_t nargs, Val
     } else if (!x) {
         v = MV_FROM_SMALL(0);
     } else if (mv_str_check(x)) {
-        v = int_parse(t, mv_str_data(x), mv_str_size(x), 10, x);
+        v = int_parse_str(t, x, 10);
     } else if (mv_bytes_check(x)) {
         v = int_parse(t, (const char *)mv_bytes_data(x), mv_bytes_size(x), 10, x);
     } else if (!MV_IS_SMALL(x) && mv_isinstance_of(x, &mv_bytearray_type)) {

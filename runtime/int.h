@@ -26,6 +26,9 @@ Value mv_int_from_double(mv_thread *t, double d); /* int(3.7) == 3; OverflowErro
 /* Parse like int(s, base): whitespace, sign, underscores, 0x/0o/0b prefixes with base 0.
    ValueError: invalid literal for int() with base 10: 'x' */
 Value mv_int_from_string(mv_thread *t, const char *s, size_t len, int base);
+/* The chars of str s for number parsing: Unicode digits/spaces mapped to ASCII; *owned is
+   NULL or a buffer to mv_free.  (Shared by int() and float().) */
+const char *mv_number_ascii(Value s, size_t *len, char **owned);
 /* Value of an int (or bool) as int64; returns 0 ok, -1 with OverflowError if it does not fit. */
 int mv_int_as_i64(mv_thread *t, Value v, int64_t *out);
 /* Copy an int's value into an initialized mpz. */

@@ -78,8 +78,18 @@ static Value module_getattr(mv_thread *t, Value self, Value name) {
     Value ga = mv_dict_get_cstr(t, m->dict, "__getattr__");
     if (ga) return mv_call1(t, ga, name);
     Value mname = mv_dict_get_cstr(t, m->dict, "__name__");
-    if (mname && mv_str_check(mname))
-        return mv_err_format(t, &mv_exc_AttributeError, "module '%U' has no attribute '%U'", mname, name);
+    if (mname && mv_str_check(mname)) {
+        mv_err_format(t, &mv_exc_AttributeError, "module '%U' has no attribute '%U'", mname, name);
+        /* name and obj let the traceback printer suggest "Did you mean: ...?" */
+        if (t->curexc && mv_exc_check(t->curexc)) {
+            Value e = mv_err_fetch(t);
+            mv_setattr_cstr(t, e, "name", name);
+            mv_setattr_cstr(t, e, "obj", self);
+            mv_err_clear(t);
+            mv_err_restore(t, e);
+        }
+        return NULL;
+    }
     return mv_err_format(t, &mv_exc_AttributeError, "module has no attribute '%U'", name);
 }
 

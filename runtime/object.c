@@ -2,14 +2,48 @@
  * singletons None, NotImplemented and Ellipsis with their types.  (True/False live in bool.c;
  * `object` and `type` themselves in class.c.)
  */
+#include <stdio.h>
+
 #include "class.h"
+#include "code.h"
+#include "file.h"
 #include "abstract.h"
 #include "exc.h"
 #include "str.h"
 #include "tuple.h"
 
+/* Call v.__del__() on an object whose refcount just dropped to 0.  Returns true when the
+   finalizer resurrected it (stored a new reference somewhere): then it must not be freed.
+   Exceptions are reported as CPython's "Exception ignored in: ..." and swallowed. */
+static bool call_finalizer(Value v) {
+    static Value s_del;
+    mv_thread *t = mv_current_thread();
+    if (!t) return false;
+    if (!s_del) s_del = mv_str_intern_cstr(t, "__del__");
+    Value del = mv_type_lookup(v->type, s_del);
+    if (!del) return false;
+    v->refcnt = 1; /* alive again while __del__ runs */
+    Value saved = mv_err_fetch(t);
+    Value r = mv_call1(t, del, v);
+    if (r) {
+        MV_DECREF(r);
+    } else if (t->curexc) {
+        Value exc = mv_err_fetch(t);
+        Value fr = mv_repr(t, del);
+        mv_file_flush_all(t);
+        fprintf(stderr, "Exception ignored in: %s\n", fr ? mv_str_data(fr) : "<__del__>");
+        if (!fr) mv_err_clear(t);
+        MV_XDECREF(fr);
+        mv_err_print_exception(t, exc);
+        MV_DECREF(exc);
+    }
+    if (saved) mv_err_restore(t, saved);
+    return --v->refcnt != 0;
+}
+
 void mv_dealloc(Value v) {
     mv_type *tp = v->type;
+    if ((tp->flags & MV_TPFLAG_FINALIZER) && call_finalizer(v)) return;
     if (tp->dealloc) tp->dealloc(v);
     mv_mem_object_free(v);
     /* instances of classes keep their class alive */

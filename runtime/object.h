@@ -120,6 +120,7 @@ enum {
     MV_TPFLAG_READY = 1u << 9,
     MV_TPFLAG_ABSTRACT = 1u << 10,
     MV_TPFLAG_MULTI = 1u << 11, /* a class with several bases: `mro` is its C3 linearization */
+    MV_TPFLAG_FINALIZER = 1u << 12, /* a class whose MRO defines __del__ (called by mv_dealloc) */
 };
 
 struct mv_type {

@@ -21,11 +21,14 @@ int64_t mv_slice_indices(mv_thread *t, Value slice, int64_t length, int64_t *sta
                          int64_t *step);
 Value mv_range_new(mv_thread *t, int64_t start, int64_t stop, int64_t step);
 
-/* A range holds C int64 bounds (arguments beyond int64 raise OverflowError); len < 0 means the
-   length does not fit in an int64 (len() raises OverflowError as CPython does). */
+/* A range holds C int64 bounds when its bounds and length fit (the fast common case), else int
+   objects (big mode). */
 typedef struct {
     mv_object ob;
     int64_t start, stop, step, len;
+    /* big mode (range(10**20)): the bounds and length as int objects, NULL otherwise; the C
+       fields above are then unused */
+    Value bstart, bstop, bstep, blen;
 } mv_range;
 /* The range iterator: a C counter (FOR_ITER may special-case it: yield `next`, then
    next += step, while remaining-- > 0). */

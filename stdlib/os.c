@@ -592,7 +592,96 @@ static Value path_expanduser(mv_thread *t, Value self, Value *args, size_t nargs
     return mv_str_fromf("%.*s%s", (int)hl, home, s + 1);
 }
 
+static Value split_components(Value abs) {
+    Value l = mv_list_new(0);
+    const char *s = mv_str_data(abs);
+    size_t n = mv_str_size(abs), i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '/') j++;
+        if (j > i) mv_list_append_steal(l, mv_str_new(s + i, j - i));
+        i = j + 1;
+    }
+    return l;
+}
+
+static Value path_relpath(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const kwlist[] = {"path", "start", NULL};
+    Value a[2];
+    if (mv_parse_args(t, "relpath", args, nargs, kwnames, kwlist, 1, a) < 0 || !str_arg(t, a[0])) return NULL;
+    if (mv_str_size(a[0]) == 0) return mv_err_set(t, &mv_exc_ValueError, "no path specified");
+    Value start = a[1] && a[1] != MV_NONE ? a[1] : NULL;
+    if (start && !str_arg(t, start)) return NULL;
+    Value dot = mv_str_from_cstr(".");
+    Value sa = abspath_v(t, start ? start : dot), pa = abspath_v(t, a[0]);
+    MV_DECREF(dot);
+    if (!sa || !pa) {
+        MV_XDECREF(sa);
+        MV_XDECREF(pa);
+        return NULL;
+    }
+    Value sl = split_components(sa), pl = split_components(pa);
+    MV_DECREF(sa);
+    MV_DECREF(pa);
+    size_t i = 0;
+    while (i < mv_list_size(sl) && i < mv_list_size(pl) && mv_str_eq(mv_list_items(sl)[i], mv_list_items(pl)[i])) i++;
+    mv_strbuf b;
+    mv_strbuf_init(&b);
+    for (size_t k = i; k < mv_list_size(sl); k++) {
+        if (b.len) mv_strbuf_addc(&b, '/');
+        mv_strbuf_adds(&b, "..");
+    }
+    for (size_t k = i; k < mv_list_size(pl); k++) {
+        if (b.len) mv_strbuf_addc(&b, '/');
+        Value c = mv_list_items(pl)[k];
+        mv_strbuf_add(&b, mv_str_data(c), mv_str_size(c));
+    }
+    MV_DECREF(sl);
+    MV_DECREF(pl);
+    if (b.len == 0) mv_strbuf_addc(&b, '.');
+    return mv_strbuf_finish(&b);
+}
+
+static Value path_commonprefix(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "commonprefix", nargs, 1, 1) < 0) return NULL;
+    Value l = mv_sequence_list(t, args[0]);
+    if (!l) return NULL;
+    size_t n = mv_list_size(l);
+    if (n == 0) {
+        MV_DECREF(l);
+        return mv_str_from_cstr("");
+    }
+    Value *it = mv_list_items(l);
+    for (size_t i = 0; i < n; i++) {
+        if (!mv_str_check(it[i])) {
+            MV_DECREF(l);
+            return mv_err_set(t, &mv_exc_TypeError, "commonprefix() supports only lists of str here");
+        }
+    }
+    size_t common = mv_str_size(it[0]);
+    const char *s0 = mv_str_data(it[0]);
+    for (size_t i = 1; i < n; i++) {
+        const char *si = mv_str_data(it[i]);
+        size_t k = 0;
+        while (k < common && k < mv_str_size(it[i]) && s0[k] == si[k]) k++;
+        common = k;
+    }
+    while (common > 0 && ((unsigned char)s0[common] & 0xC0) == 0x80 && common < mv_str_size(it[0])) common--;
+    Value r = mv_str_new(s0, common);
+    MV_DECREF(l);
+    return r;
+}
+
+static Value path_islink(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "islink", nargs, 1, 1) < 0 || !str_arg(t, args[0])) return NULL;
+    struct stat st;
+    return mv_newref(MV_BOOL(lstat(mv_str_data(args[0]), &st) == 0 && S_ISLNK(st.st_mode)));
+}
+
 static const mv_method_def path_methods[] = {
+    {"relpath", path_relpath, 0, NULL},
+    {"commonprefix", path_commonprefix, 0, NULL},
+    {"islink", path_islink, 0, NULL},
     {"join", path_join, 0, NULL},
     {"split", path_split, 0, NULL},
     {"basename", path_basename, 0, NULL},

@@ -146,6 +146,78 @@ static void seed_urandom(mv_random *r) {
     init_by_array(r, key, MT_N);
 }
 
+/* SHA-512 (FIPS 180-4), for CPython's str/bytes seeding: int.from_bytes(a + sha512(a).digest()) */
+static const uint64_t sha512_k[80] = {
+    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL, 0x3956c25bf348b538ULL,
+    0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL, 0xd807aa98a3030242ULL, 0x12835b0145706fbeULL,
+    0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL, 0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL,
+    0xc19bf174cf692694ULL, 0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
+    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL, 0x983e5152ee66dfabULL,
+    0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL, 0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL,
+    0x06ca6351e003826fULL, 0x142929670a0e6e70ULL, 0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL,
+    0x53380d139d95b3dfULL, 0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
+    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL, 0xd192e819d6ef5218ULL,
+    0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL, 0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL,
+    0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL, 0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL,
+    0x682e6ff3d6b2b8a3ULL, 0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
+    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL, 0xca273eceea26619cULL,
+    0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL, 0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL,
+    0x113f9804bef90daeULL, 0x1b710b35131c471bULL, 0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL,
+    0x431d67c49c100d4cULL, 0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL,
+};
+
+#define ROR64(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
+
+static void sha512_block(uint64_t h[8], const unsigned char *p) {
+    uint64_t w[80];
+    for (int i = 0; i < 16; i++) {
+        w[i] = 0;
+        for (int j = 0; j < 8; j++) w[i] = (w[i] << 8) | p[i * 8 + j];
+    }
+    for (int i = 16; i < 80; i++) {
+        uint64_t s0 = ROR64(w[i - 15], 1) ^ ROR64(w[i - 15], 8) ^ (w[i - 15] >> 7);
+        uint64_t s1 = ROR64(w[i - 2], 19) ^ ROR64(w[i - 2], 61) ^ (w[i - 2] >> 6);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint64_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 80; i++) {
+        uint64_t S1 = ROR64(e, 14) ^ ROR64(e, 18) ^ ROR64(e, 41);
+        uint64_t ch = (e & f) ^ (~e & g);
+        uint64_t t1 = hh + S1 + ch + sha512_k[i] + w[i];
+        uint64_t S0 = ROR64(a, 28) ^ ROR64(a, 34) ^ ROR64(a, 39);
+        uint64_t mj = (a & b) ^ (a & c) ^ (b & c);
+        uint64_t t2 = S0 + mj;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+static void sha512(const unsigned char *data, size_t len, unsigned char out[64]) {
+    uint64_t h[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+                     0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+    size_t i = 0;
+    for (; i + 128 <= len; i += 128) sha512_block(h, data + i);
+    unsigned char buf[256];
+    size_t rem = len - i;
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, data + i, rem);
+    buf[rem] = 0x80;
+    size_t total = rem + 1 + 16 <= 128 ? 128 : 256;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int k = 0; k < 8; k++) buf[total - 1 - k] = (unsigned char)(bits >> (8 * k));
+    sha512_block(h, buf);
+    if (total == 256) sha512_block(h, buf + 128);
+    for (int k = 0; k < 8; k++)
+        for (int j = 0; j < 8; j++) out[k * 8 + j] = (unsigned char)(h[k] >> (56 - 8 * j));
+}
+
 static int do_seed(mv_thread *t, mv_random *r, Value a) {
     r->has_gauss = false;
     if (!a || a == MV_NONE) {
@@ -157,11 +229,14 @@ static int do_seed(mv_thread *t, mv_random *r, Value a) {
     if (mv_int_check(a)) {
         mv_int_to_mpz(a, z);
     } else if (mv_str_check(a) || mv_bytes_check(a)) {
-        /* CPython (version 2) uses int.from_bytes(a + sha512(a).digest()); we use the bytes alone:
-           deterministic, but not CPython's sequence for str seeds */
+        /* CPython (version 2): int.from_bytes(a + sha512(a).digest(), 'big') */
         const void *p = mv_str_check(a) ? (const void *)mv_str_data(a) : (const void *)mv_bytes_data(a);
         size_t n = mv_str_check(a) ? mv_str_size(a) : mv_bytes_size(a);
-        mpz_import(z, n, 1, 1, 0, 0, p);
+        unsigned char *buf = mv_malloc(n + 64);
+        memcpy(buf, p, n);
+        sha512(buf, n, buf + n);
+        mpz_import(z, n + 64, 1, 1, 0, 0, buf);
+        mv_free(buf);
     } else if (mv_float_check(a) || a == MV_TRUE || a == MV_FALSE) {
         int64_t h;
         if (mv_hash(t, a, &h) < 0) {
@@ -739,6 +814,84 @@ static Value m_triangular(mv_thread *t, Value self, Value *args, size_t nargs, V
     return mv_float_new(low + (high - low) * sqrt(u * c));
 }
 
+static double gammavariate(mv_random *r, double alpha, double beta) {
+    const double LOG4 = log(4.0), SG_MAGICCONST = 1.0 + log(4.5);
+    if (alpha > 1.0) {
+        double ainv = sqrt(2.0 * alpha - 1.0), bbb = alpha - LOG4, ccc = alpha + ainv;
+        for (;;) {
+            double u1 = random_double(r);
+            if (!(1e-7 < u1 && u1 < 0.9999999)) continue;
+            double u2 = 1.0 - random_double(r);
+            double v = log(u1 / (1.0 - u1)) / ainv;
+            double x = alpha * exp(v);
+            double z = u1 * u1 * u2;
+            double rr = bbb + ccc * v - x;
+            if (rr + SG_MAGICCONST - 4.5 * z >= 0.0 || rr >= log(z)) return x * beta;
+        }
+    }
+    if (alpha == 1.0) return -log(1.0 - random_double(r)) * beta;
+    double x;
+    for (;;) {
+        double u = random_double(r);
+        double b = (M_E + alpha) / M_E;
+        double p = b * u;
+        if (p <= 1.0) x = pow(p, 1.0 / alpha);
+        else x = -log((b - p) / alpha);
+        double u1 = random_double(r);
+        if (p > 1.0) {
+            if (u1 <= pow(x, alpha - 1.0)) break;
+        } else if (u1 <= exp(-x)) {
+            break;
+        }
+    }
+    return x * beta;
+}
+
+static int two_doubles(mv_thread *t, const char *name, Value *args, size_t nargs, double *a, double *b) {
+    if (mv_check_nargs(t, name, nargs, 2, 2) < 0) return -1;
+    if (mv_as_double(t, args[0], a) < 0 || mv_as_double(t, args[1], b) < 0) return -1;
+    return 0;
+}
+
+static Value m_gammavariate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    double a, b;
+    if (two_doubles(t, "gammavariate", args, nargs, &a, &b) < 0) return NULL;
+    if (a <= 0.0 || b <= 0.0) return mv_err_set(t, &mv_exc_ValueError, "gammavariate: alpha and beta must be > 0.0");
+    return mv_float_new(gammavariate(R, a, b));
+}
+
+static Value m_betavariate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    double a, b;
+    if (two_doubles(t, "betavariate", args, nargs, &a, &b) < 0) return NULL;
+    if (a <= 0.0 || b <= 0.0) return mv_err_set(t, &mv_exc_ValueError, "gammavariate: alpha and beta must be > 0.0");
+    double y = gammavariate(R, a, 1.0);
+    if (y != 0.0) return mv_float_new(y / (y + gammavariate(R, b, 1.0)));
+    return mv_float_new(0.0);
+}
+
+static Value m_lognormvariate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    Value z = m_normalvariate(t, self, args, nargs, kwnames);
+    if (!z) return NULL;
+    double d = exp(mv_float_val(z));
+    MV_DECREF(z);
+    return mv_float_new(d);
+}
+
+static Value m_paretovariate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "paretovariate", nargs, 1, 1) < 0) return NULL;
+    double a;
+    if (mv_as_double(t, args[0], &a) < 0) return NULL;
+    double u = 1.0 - random_double(R);
+    return mv_float_new(pow(u, -1.0 / a));
+}
+
+static Value m_weibullvariate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    double a, b;
+    if (two_doubles(t, "weibullvariate", args, nargs, &a, &b) < 0) return NULL;
+    double u = 1.0 - random_double(R);
+    return mv_float_new(a * pow(-log(u), 1.0 / b));
+}
+
 static Value m_getstate(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     Value st = mv_tuple_new(MT_N + 1);
     for (int i = 0; i < MT_N; i++) MV_TUPLE_SET(st, i, mv_int_from_i64(R->mt[i]));
@@ -789,6 +942,11 @@ static const mv_method_def random_methods[] = {
     {"normalvariate", m_normalvariate, 0, NULL},
     {"expovariate", m_expovariate, 0, NULL},
     {"triangular", m_triangular, 0, NULL},
+    {"gammavariate", m_gammavariate, 0, NULL},
+    {"betavariate", m_betavariate, 0, NULL},
+    {"lognormvariate", m_lognormvariate, 0, NULL},
+    {"paretovariate", m_paretovariate, 0, NULL},
+    {"weibullvariate", m_weibullvariate, 0, NULL},
     {"getstate", m_getstate, 0, NULL},
     {"setstate", m_setstate, 0, NULL},
     {NULL, NULL, 0, NULL},

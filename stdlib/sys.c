@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "abstract.h"
+#include "class.h"
 #include "dict.h"
 #include "exc.h"
 #include "float.h"
@@ -118,6 +119,64 @@ static const mv_method_def sys_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* sys.version_info: a 5-tuple with named fields (a struct sequence in CPython) */
+static const char *const vi_names[5] = {"major", "minor", "micro", "releaselevel", "serial"};
+static Value vi_get(Value self, int i) { return mv_newref(MV_TUPLE_GET(self, i)); }
+static Value vi_major(mv_thread *t, Value self) { return vi_get(self, 0); }
+static Value vi_minor(mv_thread *t, Value self) { return vi_get(self, 1); }
+static Value vi_micro(mv_thread *t, Value self) { return vi_get(self, 2); }
+static Value vi_level(mv_thread *t, Value self) { return vi_get(self, 3); }
+static Value vi_serial(mv_thread *t, Value self) { return vi_get(self, 4); }
+static const mv_getset_def vi_getsets[] = {
+    {"major", vi_major, NULL}, {"minor", vi_minor, NULL}, {"micro", vi_micro, NULL},
+    {"releaselevel", vi_level, NULL}, {"serial", vi_serial, NULL}, {NULL, NULL, NULL},
+};
+static Value vi_repr(mv_thread *t, Value self) {
+    mv_strbuf b;
+    mv_strbuf_init(&b);
+    mv_strbuf_adds(&b, "sys.version_info(");
+    for (int i = 0; i < 5; i++) {
+        if (i) mv_strbuf_adds(&b, ", ");
+        mv_strbuf_adds(&b, vi_names[i]);
+        mv_strbuf_addc(&b, '=');
+        if (mv_strbuf_add_value_repr(t, &b, MV_TUPLE_GET(self, i)) < 0) {
+            mv_strbuf_free(&b);
+            return NULL;
+        }
+    }
+    mv_strbuf_addc(&b, ')');
+    return mv_strbuf_finish(&b);
+}
+static void vi_dealloc(Value self) {
+    for (size_t i = 0; i < mv_tuple_size(self); i++) MV_XDECREF(MV_TUPLE_GET(self, i));
+}
+static mv_type version_info_type = {
+    .ob = MV_STATIC_HEAD(&mv_type_type),
+    .name = "version_info",
+    .basicsize = sizeof(mv_tuple) + 5 * sizeof(Value),
+    .flags = MV_TPFLAG_TUPLE_SUBCLASS,
+    .base = &mv_tuple_type,
+    .dealloc = vi_dealloc,
+    .repr = vi_repr,
+    .getsets = vi_getsets,
+};
+
+static Value make_version_info(void) {
+    if (!(version_info_type.flags & MV_TPFLAG_READY)) {
+        version_info_type.module = mv_str_from_cstr("sys");
+        mv_type_ready(&version_info_type);
+    }
+    mv_tuple *tp = (mv_tuple *)mv_object_new_sized(&version_info_type, sizeof(mv_tuple) + 5 * sizeof(Value));
+    tp->size = 5;
+    tp->hash = -1;
+    tp->items[0] = MV_FROM_SMALL(3);
+    tp->items[1] = MV_FROM_SMALL(11);
+    tp->items[2] = MV_FROM_SMALL(0);
+    tp->items[3] = mv_str_from_cstr("final");
+    tp->items[4] = MV_FROM_SMALL(0);
+    return (Value)tp;
+}
+
 #define ADD(name, v) do { Value _v = (v); int _r = mv_module_add(t, m, name, _v); MV_DECREF(_v); if (_r < 0) goto fail; } while (0)
 
 Value mv_sys_module_init(mv_thread *t) {
@@ -135,8 +194,7 @@ Value mv_sys_module_init(mv_thread *t) {
     ADD("__stdout__", mv_newref(vm->stdout_obj));
     ADD("__stderr__", mv_newref(vm->stderr_obj));
     ADD("version", mv_str_from_cstr("3.11.0 (minivm 0.1.0) [C11]"));
-    ADD("version_info", mv_tuple_pack(5, MV_FROM_SMALL(3), MV_FROM_SMALL(11), MV_FROM_SMALL(0),
-                                      mv_str_from_cstr("final"), MV_FROM_SMALL(0)));
+    ADD("version_info", make_version_info());
     ADD("hexversion", mv_int_from_i64(0x030b00f0));
     {
         Value impl = mv_module_new(t, "implementation");
