@@ -271,8 +271,9 @@ int mv_c_enter_scope(mv_compiler *c, const char *name, int scope_type, const voi
         mv_list_append(cells, s);
         MV_DECREF(s);
     }
-    qsort(mv_list_items(cells), mv_list_size(cells), sizeof(Value), cmp_str_values);
-    qsort(mv_list_items(frees), mv_list_size(frees), sizeof(Value), cmp_str_values);
+    /* qsort's pointer must not be NULL even for zero items (UBSan) */
+    if (mv_list_size(cells) > 1) qsort(mv_list_items(cells), mv_list_size(cells), sizeof(Value), cmp_str_values);
+    if (mv_list_size(frees) > 1) qsort(mv_list_items(frees), mv_list_size(frees), sizeof(Value), cmp_str_values);
     for (size_t i = 0; i < mv_list_size(cells); i++)
         list_index(&u->cellmap, u->cellvars, MV_LIST_GET(cells, i));
     for (size_t i = 0; i < mv_list_size(frees); i++)

@@ -12,6 +12,7 @@
 #include "class.h"
 #include "code.h"
 #include "dict.h"
+#include "eval_helpers.h"
 #include "exc.h"
 #include "func.h"
 #include "gen.h"
@@ -90,55 +91,12 @@ static inline void release_call_frame(mv_frame *f) {
 
 /* ---- helpers used by several opcodes (kept out of line to keep the loop small) ---- */
 
-static Value unbound_local(mv_thread *t, mv_code *co, int i) {
-    return mv_err_format(t, &mv_exc_UnboundLocalError,
-                         "cannot access local variable '%U' where it is not associated with a value",
-                         MV_TUPLE_GET(co->varnames, i));
-}
-
-static Value deref_name(mv_code *co, int i) {
-    return i < co->ncells ? MV_TUPLE_GET(co->cellvars, i) : MV_TUPLE_GET(co->freevars, i - co->ncells);
-}
-
-static Value unbound_deref(mv_thread *t, mv_code *co, int i) {
-    if (i < co->ncells)
-        return mv_err_format(t, &mv_exc_UnboundLocalError,
-                             "cannot access local variable '%U' where it is not associated with a value",
-                             deref_name(co, i));
-    return mv_err_format(t, &mv_exc_NameError,
-                         "cannot access free variable '%U' where it is not associated with a value in enclosing scope",
-                         deref_name(co, i));
-}
-
-static Value name_error(mv_thread *t, Value name) {
-    Value r = mv_err_format(t, &mv_exc_NameError, "name '%U' is not defined", name);
-    if (t->curexc && mv_exc_check(t->curexc)) mv_setattr_cstr(t, t->curexc, "name", name);
-    if (t->curexc && !mv_isinstance_of(t->curexc, &mv_exc_NameError)) return r;
-    return r;
-}
-
 /* Look a name up in a mapping that may not be a dict: borrowed-like new ref or NULL (no error). */
-static Value mapping_get(mv_thread *t, Value m, Value name, int *err) {
-    *err = 0;
-    if (mv_dict_check(m)) {
-        Value v = mv_dict_get(t, m, name);
-        if (v) return mv_newref(v);
-        if (mv_err_occurred(t)) *err = 1;
-        return NULL;
-    }
-    Value v = mv_getitem(t, m, name);
-    if (!v) {
-        if (mv_err_matches(t, &mv_exc_KeyError)) mv_err_clear(t);
-        else *err = 1;
-    }
-    return v;
-}
-
 static Value load_global_slow(mv_thread *t, mv_frame *f, Value name, global_cache *c) {
     Value v = mv_dict_get_str(f->globals, name);
     if (!v) {
         v = mv_dict_get_str(f->builtins, name);
-        if (!v) return name_error(t, name);
+        if (!v) return mv_evh_name_error(t, name);
     }
     if (c) {
         c->gver = ((mv_dict *)f->globals)->version;
@@ -148,85 +106,7 @@ static Value load_global_slow(mv_thread *t, mv_frame *f, Value name, global_cach
     return mv_newref(v);
 }
 
-static int check_exc_match_type(mv_thread *t, Value type) {
-    if (mv_tuple_check(type)) {
-        for (size_t i = 0; i < mv_tuple_size(type); i++)
-            if (check_exc_match_type(t, MV_TUPLE_GET(type, i)) < 0) return -1;
-        return 0;
-    }
-    if (!mv_type_check(type) || !mv_type_is_subtype((mv_type *)type, &mv_exc_BaseException)) {
-        mv_err_set(t, &mv_exc_TypeError,
-                   "catching classes that do not inherit from BaseException is not allowed");
-        return -1;
-    }
-    return 0;
-}
-
-static bool exc_matches(Value exc, Value type) {
-    if (mv_tuple_check(type)) {
-        for (size_t i = 0; i < mv_tuple_size(type); i++)
-            if (exc_matches(exc, MV_TUPLE_GET(type, i))) return true;
-        return false;
-    }
-    return mv_type_is_subtype(MV_TYPE(exc), (mv_type *)type);
-}
-
 /* raise / raise exc / raise exc from cause.  Returns 1 for a re-raise (no new traceback entry). */
-static int do_raise(mv_thread *t, Value exc, Value cause) {
-    if (!exc) {
-        Value h = t->handled;
-        if (!h || h == MV_NONE) {
-            mv_err_set(t, &mv_exc_RuntimeError, "No active exception to reraise");
-            return 0;
-        }
-        MV_INCREF(h);
-        Value old = t->curexc;
-        t->curexc = h;
-        MV_XDECREF(old);
-        return 1;
-    }
-    Value inst;
-    if (mv_type_check(exc) && mv_type_is_subtype((mv_type *)exc, &mv_exc_BaseException)) {
-        inst = mv_call0(t, exc);
-        if (!inst) return 0;
-        if (!mv_exc_check(inst)) {
-            mv_err_format(t, &mv_exc_TypeError,
-                          "calling %R should have returned an instance of BaseException, not %T", exc, inst);
-            MV_DECREF(inst);
-            return 0;
-        }
-    } else if (mv_exc_check(exc)) {
-        inst = mv_newref(exc);
-    } else {
-        mv_err_set(t, &mv_exc_TypeError, "exceptions must derive from BaseException");
-        return 0;
-    }
-    if (cause) {
-        Value c;
-        if (cause == MV_NONE) {
-            c = NULL;
-        } else if (mv_type_check(cause) && mv_type_is_subtype((mv_type *)cause, &mv_exc_BaseException)) {
-            c = mv_call0(t, cause);
-            if (!c) {
-                MV_DECREF(inst);
-                return 0;
-            }
-        } else if (mv_exc_check(cause)) {
-            c = mv_newref(cause);
-        } else {
-            MV_DECREF(inst);
-            mv_err_set(t, &mv_exc_TypeError, "exception causes must derive from BaseException");
-            return 0;
-        }
-        mv_exc *e = (mv_exc *)inst;
-        MV_SETREF(e->cause, c);
-        e->suppress_context = true;
-    }
-    mv_err_set_object(t, inst);
-    MV_DECREF(inst);
-    return 0;
-}
-
 static Value s_keys, s_annotations;
 
 static Value intern_static(mv_thread *t, Value *slot, const char *s) {
@@ -235,389 +115,9 @@ static Value intern_static(mv_thread *t, Value *slot, const char *s) {
 }
 
 /* Bind an attribute found on the type to obj (descriptor protocol), new ref. */
-static Value bind_special(mv_thread *t, Value descr, Value obj) {
-    mv_type *dt = MV_TYPE(descr);
-    if (dt == &mv_func_type) return mv_method_new(descr, obj);
-    if (dt->descr_get) return dt->descr_get(t, descr, obj, (Value)MV_TYPE(obj));
-    return mv_newref(descr);
-}
-
 /* BEFORE_WITH: mgr -> bound __exit__, result of __enter__() */
-static int before_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out) {
-    static Value s_enter, s_exit;
-    mv_type *tp = MV_TYPE(mgr);
-    Value enter = mv_type_lookup(tp, intern_static(t, &s_enter, "__enter__"));
-    if (!enter) {
-        mv_err_format(t, &mv_exc_TypeError,
-                      "'%s' object does not support the context manager protocol", tp->name);
-        return -1;
-    }
-    Value exit = mv_type_lookup(tp, intern_static(t, &s_exit, "__exit__"));
-    if (!exit) {
-        mv_err_format(t, &mv_exc_TypeError,
-                      "'%s' object does not support the context manager protocol (missed __exit__ method)",
-                      tp->name);
-        return -1;
-    }
-    Value bexit = bind_special(t, exit, mgr);
-    if (!bexit) return -1;
-    Value benter = bind_special(t, enter, mgr);
-    if (!benter) {
-        MV_DECREF(bexit);
-        return -1;
-    }
-    Value res = mv_call0(t, benter);
-    MV_DECREF(benter);
-    if (!res) {
-        MV_DECREF(bexit);
-        return -1;
-    }
-    *exit_out = bexit;
-    *res_out = res;
-    return 0;
-}
-
-static Value build_string(mv_thread *t, Value *items, size_t n) {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += mv_str_size(items[i]);
-    char *buf = mv_malloc(total + 1);
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(buf + off, mv_str_data(items[i]), mv_str_size(items[i]));
-        off += mv_str_size(items[i]);
-    }
-    Value r = mv_str_new(buf, total);
-    mv_free(buf);
-    return r;
-}
-
-static Value format_value(mv_thread *t, Value v, int flags, Value spec) {
-    Value conv;
-    switch (flags & 3) {
-    case 1: conv = mv_str(t, v); break;
-    case 2: conv = mv_repr(t, v); break;
-    case 3: conv = mv_ascii(t, v); break;
-    default: conv = mv_newref(v); break;
-    }
-    if (!conv) return NULL;
-    if (!spec && !MV_IS_SMALL(conv) && conv->type == &mv_str_type) return conv;
-    Value r = mv_format(t, conv, spec);
-    MV_DECREF(conv);
-    return r;
-}
-
 /* Unpack `seq` into exactly n values stored at out[n-1]..out[0] (first item at the top). */
-static int unpack_sequence(mv_thread *t, Value seq, size_t n, Value *out) {
-    Value *items = NULL;
-    size_t size = 0;
-    if (!MV_IS_SMALL(seq) && (seq->type == &mv_tuple_type || seq->type == &mv_list_type)) {
-        if (seq->type == &mv_tuple_type) {
-            items = mv_tuple_items(seq);
-            size = mv_tuple_size(seq);
-        } else {
-            items = mv_list_items(seq);
-            size = mv_list_size(seq);
-        }
-        if (size == n) {
-            for (size_t i = 0; i < n; i++) out[n - 1 - i] = mv_newref(items[i]);
-            return 0;
-        }
-        if (size < n)
-            mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected %zu, got %zu)", n, size);
-        else
-            mv_err_format(t, &mv_exc_ValueError, "too many values to unpack (expected %zu)", n);
-        return -1;
-    }
-    Value it = mv_iter(t, seq);
-    if (!it) {
-        if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(seq)->iter && !MV_TYPE(seq)->getitem) {
-            mv_err_clear(t);
-            mv_err_format(t, &mv_exc_TypeError, "cannot unpack non-iterable %s object", mv_type_name(seq));
-        }
-        return -1;
-    }
-    size_t i = 0;
-    for (; i < n; i++) {
-        Value v = mv_next(t, it);
-        if (!v) {
-            if (!mv_err_occurred(t))
-                mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected %zu, got %zu)", n, i);
-            goto fail;
-        }
-        out[n - 1 - i] = v;
-    }
-    Value extra = mv_next(t, it);
-    if (extra) {
-        MV_DECREF(extra);
-        mv_err_format(t, &mv_exc_ValueError, "too many values to unpack (expected %zu)", n);
-        goto fail;
-    }
-    if (mv_err_occurred(t)) goto fail;
-    MV_DECREF(it);
-    return 0;
-fail:
-    for (size_t k = 0; k < i; k++) MV_DECREF(out[n - 1 - k]);
-    MV_DECREF(it);
-    return -1;
-}
-
 /* UNPACK_EX: before items, a list, after items; stored reversed at out. */
-static int unpack_ex(mv_thread *t, Value seq, int before, int after, Value *out) {
-    Value list = mv_sequence_list(t, seq);
-    if (!list) {
-        if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(seq)->iter && !MV_TYPE(seq)->getitem) {
-            mv_err_clear(t);
-            mv_err_format(t, &mv_exc_TypeError, "cannot unpack non-iterable %s object", mv_type_name(seq));
-        }
-        return -1;
-    }
-    size_t n = mv_list_size(list);
-    if (n < (size_t)(before + after)) {
-        mv_err_format(t, &mv_exc_ValueError, "not enough values to unpack (expected at least %d, got %zu)",
-                      before + after, n);
-        MV_DECREF(list);
-        return -1;
-    }
-    size_t total = (size_t)before + 1 + after;
-    Value *items = mv_list_items(list);
-    for (int i = 0; i < before; i++) out[total - 1 - i] = mv_newref(items[i]);
-    size_t mid = n - before - after;
-    Value midlist = mv_list_from_array(items + before, mid);
-    out[total - 1 - before] = midlist;
-    for (int i = 0; i < after; i++) out[after - 1 - i] = mv_newref(items[before + mid + i]);
-    MV_DECREF(list);
-    return 0;
-}
-
-static Value func_str(mv_thread *t, Value func) {
-    /* CPython's _PyObject_FunctionStr: module.qualname() unless builtins */
-    Value qn = mv_getattr_cstr(t, func, "__qualname__");
-    if (!qn) {
-        mv_err_clear(t);
-        return mv_str_fromf("%s object", mv_type_name(func));
-    }
-    Value mod = mv_getattr_cstr(t, func, "__module__");
-    if (!mod) mv_err_clear(t);
-    Value r;
-    if (mod && mv_str_check(mod) && !mv_str_eq_cstr(mod, "builtins"))
-        r = mv_str_fromf("%s.%s()", mv_str_data(mod), mv_str_check(qn) ? mv_str_data(qn) : "?");
-    else
-        r = mv_str_fromf("%s()", mv_str_check(qn) ? mv_str_data(qn) : "?");
-    MV_XDECREF(mod);
-    MV_DECREF(qn);
-    return r;
-}
-
-static int dict_merge(mv_thread *t, Value func, Value dict, Value other) {
-    if (!mv_dict_check(other)) {
-        Value keys = mv_getattr_cstr(t, other, "keys");
-        if (!keys) {
-            mv_err_clear(t);
-            Value fs = func_str(t, func);
-            mv_err_format(t, &mv_exc_TypeError, "%U argument after ** must be a mapping, not %s", fs,
-                          mv_type_name(other));
-            MV_DECREF(fs);
-            return -1;
-        }
-        Value kl = mv_call0(t, keys);
-        MV_DECREF(keys);
-        if (!kl) return -1;
-        Value it = mv_iter(t, kl);
-        MV_DECREF(kl);
-        if (!it) return -1;
-        Value k;
-        while ((k = mv_next(t, it))) {
-            Value v = mv_getitem(t, other, k);
-            int rc = -1;
-            if (v) {
-                Value existing = mv_dict_get(t, dict, k);
-                if (existing) {
-                    Value fs = func_str(t, func);
-                    mv_err_format(t, &mv_exc_TypeError, "%U got multiple values for keyword argument '%S'", fs, k);
-                    MV_DECREF(fs);
-                } else if (!mv_err_occurred(t)) {
-                    rc = mv_dict_set(t, dict, k, v);
-                }
-                MV_DECREF(v);
-            }
-            MV_DECREF(k);
-            if (rc < 0) {
-                MV_DECREF(it);
-                return -1;
-            }
-        }
-        MV_DECREF(it);
-        return mv_err_occurred(t) ? -1 : 0;
-    }
-    size_t pos = 0;
-    Value k, v;
-    while (mv_dict_next(other, &pos, &k, &v)) {
-        if (mv_dict_get(t, dict, k)) {
-            Value fs = func_str(t, func);
-            if (mv_str_check(k))
-                mv_err_format(t, &mv_exc_TypeError, "%U got multiple values for keyword argument '%U'", fs, k);
-            else
-                mv_err_set(t, &mv_exc_TypeError, "keywords must be strings");
-            MV_DECREF(fs);
-            return -1;
-        }
-        if (mv_dict_set(t, dict, k, v) < 0) return -1;
-    }
-    return 0;
-}
-
-static Value call_function_ex(mv_thread *t, Value func, Value args, Value kwargs) {
-    if (!mv_tuple_check(args)) {
-        Value tup = mv_sequence_tuple(t, args);
-        if (!tup) {
-            if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(args)->iter && !MV_TYPE(args)->getitem) {
-                mv_err_clear(t);
-                Value fs = func_str(t, func);
-                mv_err_format(t, &mv_exc_TypeError, "%U argument after * must be an iterable, not %s", fs,
-                              mv_type_name(args));
-                MV_DECREF(fs);
-            }
-            return NULL;
-        }
-        Value r = call_function_ex(t, func, tup, kwargs);
-        MV_DECREF(tup);
-        return r;
-    }
-    size_t npos = mv_tuple_size(args);
-    if (!kwargs || mv_dict_size(kwargs) == 0) return mv_call(t, func, mv_tuple_items(args), npos, NULL);
-    size_t nkw = mv_dict_size(kwargs);
-    Value *buf = mv_malloc((npos + nkw) * sizeof(Value));
-    memcpy(buf, mv_tuple_items(args), npos * sizeof(Value));
-    Value kwnames = mv_tuple_new(nkw);
-    size_t pos = 0, i = 0;
-    Value k, v;
-    while (mv_dict_next(kwargs, &pos, &k, &v)) {
-        if (!mv_str_check(k)) {
-            mv_err_set(t, &mv_exc_TypeError, "keywords must be strings");
-            for (size_t j = 0; j < i; j++) MV_TUPLE_SET(kwnames, j, MV_TUPLE_GET(kwnames, j));
-            /* fill the rest so the tuple can be released */
-            for (size_t j = i; j < nkw; j++) MV_TUPLE_SET(kwnames, j, mv_newref(MV_NONE));
-            MV_DECREF(kwnames);
-            mv_free(buf);
-            return NULL;
-        }
-        MV_TUPLE_SET(kwnames, i, mv_newref(k));
-        buf[npos + i] = v;
-        i++;
-    }
-    Value r = mv_call(t, func, buf, npos, kwnames);
-    MV_DECREF(kwnames);
-    mv_free(buf);
-    return r;
-}
-
-static int import_star(mv_thread *t, mv_frame *f, Value mod) {
-    Value locals = f->locals;
-    if (!locals) {
-        mv_err_set(t, &mv_exc_SystemError, "no locals found during 'import *'");
-        return -1;
-    }
-    Value all = mv_getattr_cstr(t, mod, "__all__");
-    Value names;
-    bool skip_private = false;
-    if (all) {
-        names = mv_sequence_list(t, all);
-        MV_DECREF(all);
-        if (!names) return -1;
-    } else {
-        if (!mv_err_matches(t, &mv_exc_AttributeError)) return -1;
-        mv_err_clear(t);
-        Value d = mv_getattr_cstr(t, mod, "__dict__");
-        if (!d) return -1;
-        names = mv_sequence_list(t, d);
-        MV_DECREF(d);
-        if (!names) return -1;
-        skip_private = true;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < mv_list_size(names) && rc == 0; i++) {
-        Value name = MV_LIST_GET(names, i);
-        if (skip_private && mv_str_check(name) && mv_str_data(name)[0] == '_') continue;
-        Value v = mv_getattr(t, mod, name);
-        if (!v) {
-            rc = -1;
-            break;
-        }
-        rc = mv_dict_check(locals) ? mv_dict_set(t, locals, name, v) : mv_setitem(t, locals, name, v);
-        MV_DECREF(v);
-    }
-    MV_DECREF(names);
-    return rc;
-}
-
-static int print_expr(mv_thread *t, Value v) {
-    mv_vm *vm = t->vm;
-    if (vm->sys_module) {
-        Value hook = mv_getattr_cstr(t, vm->sys_module, "displayhook");
-        if (hook) {
-            Value r = mv_call1(t, hook, v);
-            MV_DECREF(hook);
-            if (!r) return -1;
-            MV_DECREF(r);
-            return 0;
-        }
-        mv_err_clear(t);
-    }
-    if (v == MV_NONE) return 0;
-    if (mv_dict_set_cstr(t, vm->builtins, "_", MV_NONE) < 0) return -1;
-    Value s = mv_repr(t, v);
-    if (!s) return -1;
-    int rc = mv_file_write_str(t, vm->stdout_obj, s);
-    MV_DECREF(s);
-    if (rc < 0) return -1;
-    Value nl = mv_str_new("\n", 1);
-    rc = mv_file_write_str(t, vm->stdout_obj, nl);
-    MV_DECREF(nl);
-    if (rc < 0) return -1;
-    return mv_dict_set_cstr(t, vm->builtins, "_", v);
-}
-
-static Value make_function(mv_thread *t, mv_frame *f, int flags, Value *sp) {
-    /* stack: [defaults] [kwdefaults] [annotations] [closure] code */
-    Value code = sp[-1];
-    int k = 2;
-    mv_func *fn = (mv_func *)mv_func_new(t, code, f->globals, ((mv_code *)code)->qualname);
-    if (!fn) return NULL;
-    if (flags & 8) fn->closure = mv_newref(sp[-k++]);
-    if (flags & 4) fn->annotations = mv_newref(sp[-k++]);
-    if (flags & 2) fn->kwdefaults = mv_newref(sp[-k++]);
-    if (flags & 1) fn->defaults = mv_newref(sp[-k++]);
-    return (Value)fn;
-}
-
-static Value yield_from_send(mv_thread *t, Value recv, Value v, Value *result) {
-    *result = NULL;
-    if (!MV_IS_SMALL(recv) && recv->type == &mv_gen_type) {
-        Value r = mv_gen_send(t, recv, v, result);
-        return r;
-    }
-    Value r;
-    if (v == MV_NONE && MV_TYPE(recv)->iternext) {
-        r = MV_TYPE(recv)->iternext(t, recv);
-    } else {
-        Value arg = v;
-        r = mv_call_method(t, recv, "send", &arg, 1);
-    }
-    if (r) return r;
-    if (!mv_err_occurred(t)) {
-        *result = mv_newref(MV_NONE);
-        return NULL;
-    }
-    if (mv_err_matches(t, &mv_exc_StopIteration)) {
-        Value exc = mv_err_fetch(t);
-        Value val = mv_getattr_cstr(t, exc, "value");
-        MV_DECREF(exc);
-        if (!val) return NULL;
-        *result = val;
-    }
-    return NULL;
-}
-
 /* ---- the loop ---- */
 
 Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0); }
@@ -631,7 +131,8 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
         return NULL;
     }
     if (t->depth + 1 > vm->recursion_limit) {
-        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
+        /* C code calling back into Python (CPython's message for this case) */
+        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded while calling a Python object");
         return NULL;
     }
     t->c_depth++;
@@ -783,7 +284,7 @@ dispatch_opcode:
     TARGET(LOAD_FAST) {
         Value v = fast[oparg];
         if (__builtin_expect(!v, 0)) {
-            unbound_local(t, co, oparg);
+            mv_evh_unbound_local(t, co, oparg);
             goto error;
         }
         MV_INCREF(v);
@@ -801,7 +302,7 @@ dispatch_opcode:
     TARGET(DELETE_FAST) {
         Value old = fast[oparg];
         if (!old) {
-            unbound_local(t, co, oparg);
+            mv_evh_unbound_local(t, co, oparg);
             goto error;
         }
         fast[oparg] = NULL;
@@ -813,7 +314,7 @@ dispatch_opcode:
         mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
         Value v = cell->ref;
         if (!v) {
-            unbound_deref(t, co, oparg);
+            mv_evh_unbound_deref(t, co, oparg);
             goto error;
         }
         MV_INCREF(v);
@@ -833,7 +334,7 @@ dispatch_opcode:
         mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
         Value old = cell->ref;
         if (!old) {
-            unbound_deref(t, co, oparg);
+            mv_evh_unbound_deref(t, co, oparg);
             goto error;
         }
         cell->ref = NULL;
@@ -849,15 +350,15 @@ dispatch_opcode:
     }
 
     TARGET(LOAD_CLASSDEREF) {
-        Value name = deref_name(co, oparg);
+        Value name = mv_evh_deref_name(co, oparg);
         int err;
-        Value v = f->locals ? mapping_get(t, f->locals, name, &err) : NULL;
+        Value v = f->locals ? mv_evh_mapping_get(t, f->locals, name, &err) : NULL;
         if (f->locals && err) goto error;
         if (!v) {
             mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
             v = cell->ref;
             if (!v) {
-                unbound_deref(t, co, oparg);
+                mv_evh_unbound_deref(t, co, oparg);
                 goto error;
             }
             MV_INCREF(v);
@@ -871,14 +372,14 @@ dispatch_opcode:
         Value v = NULL;
         int err = 0;
         if (f->locals) {
-            v = mapping_get(t, f->locals, name, &err);
+            v = mv_evh_mapping_get(t, f->locals, name, &err);
             if (err) goto error;
         }
         if (!v) {
             v = mv_dict_get_str(f->globals, name);
             if (!v) v = mv_dict_get_str(f->builtins, name);
             if (!v) {
-                name_error(t, name);
+                mv_evh_name_error(t, name);
                 goto error;
             }
             MV_INCREF(v);
@@ -911,7 +412,7 @@ dispatch_opcode:
                                        : mv_delitem(t, locals, name);
         if (rc == -2 || (rc < 0 && mv_err_matches(t, &mv_exc_KeyError))) {
             mv_err_clear(t);
-            name_error(t, name);
+            mv_evh_name_error(t, name);
             goto error;
         }
         if (rc < 0) goto error;
@@ -946,7 +447,7 @@ dispatch_opcode:
     TARGET(DELETE_GLOBAL) {
         Value name = NAME(oparg);
         if (!mv_dict_get_str(f->globals, name)) {
-            name_error(t, name);
+            mv_evh_name_error(t, name);
             goto error;
         }
         if (mv_dict_del(t, f->globals, name) < 0) goto error;
@@ -1370,7 +871,7 @@ dispatch_opcode:
     }
 
     TARGET(BUILD_STRING) {
-        Value s = build_string(t, sp - oparg, (size_t)oparg);
+        Value s = mv_evh_build_string(t, sp - oparg, (size_t)oparg);
         for (int i = 0; i < oparg; i++) {
             Value v = POP();
             MV_DECREF(v);
@@ -1460,7 +961,7 @@ dispatch_opcode:
 
     TARGET(DICT_MERGE) {
         Value src = TOP();
-        if (dict_merge(t, sp[-oparg - 3], sp[-1 - oparg], src) < 0) goto error;
+        if (mv_evh_dict_merge(t, sp[-oparg - 3], sp[-1 - oparg], src) < 0) goto error;
         sp--;
         MV_DECREF(src);
         DISPATCH();
@@ -1476,7 +977,7 @@ dispatch_opcode:
 
     TARGET(UNPACK_SEQUENCE) {
         Value seq = TOP();
-        if (unpack_sequence(t, seq, (size_t)oparg, sp - 1) < 0) goto error;
+        if (mv_evh_unpack_sequence(t, seq, (size_t)oparg, sp - 1) < 0) goto error;
         MV_DECREF(seq);
         sp += oparg - 1;
         DISPATCH();
@@ -1485,7 +986,7 @@ dispatch_opcode:
     TARGET(UNPACK_EX) {
         Value seq = TOP();
         int before = oparg & 0xff, after = oparg >> 8;
-        if (unpack_ex(t, seq, before, after, sp - 1) < 0) goto error;
+        if (mv_evh_unpack_ex(t, seq, before, after, sp - 1) < 0) goto error;
         MV_DECREF(seq);
         sp += before + after;
         DISPATCH();
@@ -1494,7 +995,7 @@ dispatch_opcode:
     TARGET(FORMAT_VALUE) {
         Value spec = (oparg & 4) ? POP() : NULL;
         Value v = TOP();
-        Value r = format_value(t, v, oparg, spec);
+        Value r = mv_evh_format_value(t, v, oparg, spec);
         MV_XDECREF(spec);
         if (!r) goto error;
         MV_DECREF(v);
@@ -1610,7 +1111,7 @@ dispatch_opcode:
         Value kwargs = (oparg & 1) ? POP() : NULL;
         Value cargs = POP();
         Value func = TOP();
-        Value res = call_function_ex(t, func, cargs, kwargs);
+        Value res = mv_evh_call_function_ex(t, func, cargs, kwargs);
         MV_XDECREF(kwargs);
         MV_DECREF(cargs);
         if (!res) goto error;
@@ -1620,7 +1121,7 @@ dispatch_opcode:
     }
 
     TARGET(MAKE_FUNCTION) {
-        Value fn = make_function(t, f, oparg, sp);
+        Value fn = mv_evh_make_function(t, f, oparg, sp);
         if (!fn) goto error;
         int n = 1 + (oparg & 1) + ((oparg >> 1) & 1) + ((oparg >> 2) & 1) + ((oparg >> 3) & 1);
         for (int i = 0; i < n; i++) {
@@ -1663,7 +1164,7 @@ dispatch_opcode:
 
     TARGET(IMPORT_STAR) {
         Value m = TOP();
-        if (import_star(t, f, m) < 0) goto error;
+        if (mv_evh_import_star(t, f, m) < 0) goto error;
         sp--;
         MV_DECREF(m);
         DISPATCH();
@@ -1730,8 +1231,8 @@ dispatch_opcode:
 
     TARGET(CHECK_EXC_MATCH) {
         Value type = TOP(), exc = SECOND();
-        if (check_exc_match_type(t, type) < 0) goto error;
-        bool m = exc_matches(exc, type);
+        if (mv_evh_check_exc_match_type(t, type) < 0) goto error;
+        bool m = mv_evh_exc_matches(exc, type);
         MV_DECREF(type);
         sp[-1] = m ? MV_TRUE : MV_FALSE;
         DISPATCH();
@@ -1740,7 +1241,7 @@ dispatch_opcode:
     TARGET(RAISE_VARARGS) {
         Value cause = oparg == 2 ? POP() : NULL;
         Value exc = oparg >= 1 ? POP() : NULL;
-        int re = do_raise(t, exc, cause);
+        int re = mv_evh_do_raise(t, exc, cause);
         MV_XDECREF(exc);
         MV_XDECREF(cause);
         if (re) goto exception_unwind;
@@ -1750,7 +1251,7 @@ dispatch_opcode:
     TARGET(BEFORE_WITH) {
         Value mgr = TOP();
         Value exitf, res;
-        if (before_with(t, mgr, &exitf, &res) < 0) goto error;
+        if (mv_evh_before_with(t, mgr, &exitf, &res) < 0) goto error;
         MV_DECREF(mgr);
         sp[-1] = exitf;
         PUSH(res);
@@ -1786,7 +1287,7 @@ dispatch_opcode:
         Value v = POP();
         Value recv = TOP();
         Value result;
-        Value r = yield_from_send(t, recv, v, &result);
+        Value r = mv_evh_yield_from_send(t, recv, v, &result);
         MV_DECREF(v);
         if (r) {
             retval = r;
@@ -1819,7 +1320,7 @@ dispatch_opcode:
 
     TARGET(PRINT_EXPR) {
         Value v = TOP();
-        if (print_expr(t, v) < 0) goto error;
+        if (mv_evh_print_expr(t, v) < 0) goto error;
         sp--;
         MV_DECREF(v);
         DISPATCH();
@@ -1828,7 +1329,7 @@ dispatch_opcode:
     TARGET(SETUP_ANNOTATIONS) {
         Value locals = f->locals;
         int err;
-        Value a = mapping_get(t, locals, intern_static(t, &s_annotations, "__annotations__"), &err);
+        Value a = mv_evh_mapping_get(t, locals, intern_static(t, &s_annotations, "__annotations__"), &err);
         if (err) goto error;
         if (a) {
             MV_DECREF(a);
@@ -1845,7 +1346,7 @@ dispatch_opcode:
         unsigned extra = *ip++;
         Value v = fast[oparg];
         if (__builtin_expect(!v, 0)) {
-            unbound_local(t, co, oparg);
+            mv_evh_unbound_local(t, co, oparg);
             goto error;
         }
         MV_INCREF(v);
@@ -1860,12 +1361,12 @@ dispatch_opcode:
         unsigned extra = *ip++;
         Value v = fast[oparg];
         if (__builtin_expect(!v, 0)) {
-            unbound_local(t, co, oparg);
+            mv_evh_unbound_local(t, co, oparg);
             goto error;
         }
         Value w = fast[extra];
         if (__builtin_expect(!w, 0)) {
-            unbound_local(t, co, (int)extra);
+            mv_evh_unbound_local(t, co, (int)extra);
             goto error;
         }
         MV_INCREF(v);

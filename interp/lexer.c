@@ -619,7 +619,9 @@ int mv_lex(mv_lexer *lx, const char *src, size_t start, size_t end, int lineno, 
         lx->unclosed_col = sc.paren_col[sc.level - 1];
     }
     if (!expr_mode) {
-        if (line_has_tokens && push_tok(&sc, TK_NEWLINE, sc.pos, sc.lineno, cur_col(&sc, sc.pos)) < 0) return -1;
+        /* a last line without '\n' still ends with NEWLINE, unless inside brackets */
+        if (line_has_tokens && sc.level == 0 && push_tok(&sc, TK_NEWLINE, sc.pos, sc.lineno, cur_col(&sc, sc.pos)) < 0)
+            return -1;
         /* ENDMARKER and DEDENTs sit at the start of the line after the last one */
         if (sc.pos > sc.line_start) {
             sc.lineno++;

@@ -20,7 +20,7 @@ static mv_bytes *empty_bytes;
 
 Value mv_bytes_new(const void *data, size_t size) {
     if (size == 0 && empty_bytes) return (Value)empty_bytes;
-    mv_bytes *b = mv_malloc(sizeof(mv_bytes) + size + 1);
+    mv_bytes *b = mv_mem_object_alloc(sizeof(mv_bytes) + size + 1);
     b->ob.refcnt = 1;
     b->ob.type = &mv_bytes_type;
     b->size = size;
@@ -36,7 +36,7 @@ Value mv_bytes_new(const void *data, size_t size) {
 
 /* a fresh bytes of `size` bytes for the caller to fill */
 static mv_bytes *bytes_alloc(size_t size) {
-    mv_bytes *b = mv_malloc(sizeof(mv_bytes) + size + 1);
+    mv_bytes *b = mv_mem_object_alloc(sizeof(mv_bytes) + size + 1);
     b->ob.refcnt = 1;
     b->ob.type = &mv_bytes_type;
     b->size = size;

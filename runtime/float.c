@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,21 +31,35 @@ Value mv_float_new(double d) {
 
 /* ---- repr ------------------------------------------------------------------------------------ */
 
-/* Shortest digits that round-trip: binary search on the precision (if p digits round-trip, so do
-   p+1).  Fills `digits` (no dot, trailing zeros stripped) and the decimal exponent of the first
-   digit; returns the number of digits. */
+/* Shortest digits that round-trip.  Fills `digits` (no dot, trailing zeros stripped) and the
+   decimal exponent of the first digit; returns the number of digits. */
 static int shortest_digits(double d, char *digits, int *exp10) {
     char buf[40];
     int lo = 1, hi = 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(buf, sizeof buf, "%.*e", mid - 1, d);
-        if (strtod(buf, NULL) == d)
-            hi = mid;
-        else
-            lo = mid + 1;
+    bool have = false;
+    if (d >= 2.2250738585072014e-308) {
+        /* Normal doubles: every decimal of <= 15 digits survives decimal -> double -> 15 digits
+           (DBL_DIG), so if the 15-digit rounding round-trips, the shortest string is it with
+           trailing zeros stripped; otherwise 16, else 17 digits.  At most 3 printf+strtod. */
+        for (lo = 15; lo < 17; lo++) {
+            snprintf(buf, sizeof buf, "%.*e", lo - 1, d);
+            if (strtod(buf, NULL) == d) break;
+        }
+        have = lo < 17;
+        hi = lo;
+    } else {
+        /* subnormals have fewer digits of precision: binary search (p digits round-trip implies
+           p+1 do) */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            snprintf(buf, sizeof buf, "%.*e", mid - 1, d);
+            if (strtod(buf, NULL) == d)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
     }
-    snprintf(buf, sizeof buf, "%.*e", lo - 1, d);
+    if (!have) snprintf(buf, sizeof buf, "%.*e", lo - 1, d);
     int n = 0;
     const char *p = buf;
     for (; *p && *p != 'e'; p++)
@@ -66,6 +81,10 @@ int mv_float_repr_buf(double d, char *buf, size_t size) {
     }
     if (d == 0.0) {
         strcpy(o, "0.0");
+        return snprintf(buf, size, "%s", out);
+    }
+    if (d < 1e16 && d == (double)(int64_t)d) { /* integral: common, and needs no digit search */
+        snprintf(o, sizeof out - 1, "%" PRId64 ".0", (int64_t)d);
         return snprintf(buf, size, "%s", out);
     }
     int n = shortest_digits(d, digits, &e);
@@ -756,6 +775,16 @@ static Value float_rdivmod_method(mv_thread *t, Value self, Value *args, size_t 
     return mv_float_divmod(t, args[0], self);
 }
 
+static Value float_getformat(mv_thread *t, Value cls, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "__getformat__", nargs, 1, 1) < 0) return NULL;
+    Value a = args[0];
+    if (!mv_str_check(a))
+        return mv_err_format(t, &mv_exc_TypeError, "__getformat__() argument must be str, not %s", mv_type_name(a));
+    if (!mv_str_eq_cstr(a, "double") && !mv_str_eq_cstr(a, "float"))
+        return mv_err_set(t, &mv_exc_ValueError, "__getformat__() argument 1 must be 'double' or 'float'");
+    return mv_str_from_cstr("IEEE, little-endian");
+}
+
 static Value float_get_real(mv_thread *t, Value self) { return float_pos(t, self); }
 static Value float_get_imag(mv_thread *t, Value self) { return mv_float_new(0.0); }
 
@@ -771,6 +800,7 @@ static const mv_method_def float_methods[] = {
     {"__round__", float_round, 0, "Return the Integral closest to x, rounding half toward even."},
     {"__format__", float_format, 0, "Formats the float according to format_spec."},
     {"__getnewargs__", float_getnewargs, 0, NULL},
+    {"__getformat__", float_getformat, MV_METH_CLASS, "You probably don't want to use this function."},
     {"__divmod__", float_divmod_method, 0, "Return divmod(self, value)."},
     {"__rdivmod__", float_rdivmod_method, 0, "Return divmod(value, self)."},
     {NULL, NULL, 0, NULL},

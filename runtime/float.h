@@ -30,7 +30,4 @@ Value mv_float_divmod(mv_thread *t, Value a, Value b);
    exception (ZeroDivisionError, OverflowError, ValueError for a negative base and fractional y). */
 double mv_float_pow_raw(mv_thread *t, double x, double y, int *err);
 
-/* The math module (stdlib/math.c), for the built-in module table. */
-Value mv_math_module_init(mv_thread *t);
-
 #endif

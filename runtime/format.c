@@ -166,29 +166,36 @@ static void emit_number(mv_strbuf *b, const mv_fmt_spec *sp, const char *sign, c
         while ((int64_t)(ndig + (ndig - 1) / (size_t)group_size) < need) ndig++;
     }
     size_t grouped = sepc ? ndig + (ndig ? (ndig - 1) / (size_t)group_size : 0) : ndig;
-    mv_strbuf num;
-    mv_strbuf_init(&num);
-    mv_strbuf_reserve(&num, signn + prefn + grouped + restn + 1);
-    mv_strbuf_add(&num, sign, signn);
-    mv_strbuf_add(&num, prefix, prefn);
-    size_t head = num.len;
-    for (size_t k = 0; k < ndig; k++) {
-        size_t left = ndig - k; /* digits remaining including this one */
-        char c = k < ndig - ipn ? '0' : ip[k - (ndig - ipn)];
-        mv_strbuf_addc(&num, c);
-        if (sepc && left > 1 && (left - 1) % (size_t)group_size == 0) mv_strbuf_addc(&num, sepc);
-    }
-    mv_strbuf_add(&num, rest, restn);
-    size_t total = num.len;
-    if (sp->align == '=') {
-        int64_t pad = sp->width > (int64_t)total ? sp->width - (int64_t)total : 0;
-        mv_strbuf_add(b, num.buf, head);
-        add_fill(b, sp, pad);
-        mv_strbuf_add(b, num.buf + head, total - head);
+    /* the number is built on the stack unless it is huge */
+    char stackbuf[256];
+    size_t cap = signn + prefn + grouped + restn;
+    char *num = cap <= sizeof stackbuf ? stackbuf : mv_malloc(cap);
+    size_t len = 0;
+    memcpy(num, sign, signn);
+    memcpy(num + signn, prefix, prefn);
+    len = signn + prefn;
+    size_t head = len;
+    if (!sepc && ndig == ipn) {
+        memcpy(num + len, ip, ipn);
+        len += ipn;
     } else {
-        mv_fmt_pad(b, sp, num.buf, total, total);
+        for (size_t k = 0; k < ndig; k++) {
+            size_t left = ndig - k; /* digits remaining including this one */
+            num[len++] = k < ndig - ipn ? '0' : ip[k - (ndig - ipn)];
+            if (sepc && left > 1 && (left - 1) % (size_t)group_size == 0) num[len++] = sepc;
+        }
     }
-    mv_strbuf_free(&num);
+    memcpy(num + len, rest, restn);
+    len += restn;
+    if (sp->align == '=') {
+        int64_t pad = sp->width > (int64_t)len ? sp->width - (int64_t)len : 0;
+        mv_strbuf_add(b, num, head);
+        add_fill(b, sp, pad);
+        mv_strbuf_add(b, num + head, len - head);
+    } else {
+        mv_fmt_pad(b, sp, num, len, len);
+    }
+    if (num != stackbuf) mv_free(num);
 }
 
 /* ---- str ------------------------------------------------------------------------------------- */
@@ -478,34 +485,49 @@ static int format_float_value(mv_thread *t, mv_strbuf *b, Value v, double d, con
     if (prec < 0) prec = 6;
     bool neg = signbit(d) != 0;
     double a = fabs(d);
-    mv_strbuf body;
-    mv_strbuf_init(&body);
+    mv_strbuf bb; /* only for the forms that need printf */
+    mv_strbuf_init(&bb);
+    char sbody[64];
+    const char *body = sbody;
+    size_t bodyn = 0;
+    int k;
     bool upper = ty == 'E' || ty == 'F' || ty == 'G';
     if (isnan(d) || isinf(d)) {
         if (isnan(d)) neg = false;
-        mv_strbuf_adds(&body, isnan(d) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf"));
-        if (ty == '%') mv_strbuf_addc(&body, '%');
-    } else if (ty == '%') {
-        mv_fmt_float_body(a * 100.0, 'f', prec, sp->alt, false, &body);
-        mv_strbuf_addc(&body, '%');
+        bodyn = (size_t)snprintf(sbody, sizeof sbody, "%s%s",
+                                 isnan(d) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf"),
+                                 ty == '%' ? "%" : "");
+    } else if (mode == 'r') {
+        bodyn = (size_t)mv_float_repr_buf(a, sbody, sizeof sbody);
+    } else if ((mode == 'f' || mode == 'F') && (k = fast_fixed(a, prec, sp->alt, sbody)) >= 0) {
+        bodyn = (size_t)k;
+    } else if (ty == '%' && (k = fast_fixed(a * 100.0, prec, sp->alt, sbody)) >= 0) {
+        sbody[k] = '%';
+        bodyn = (size_t)k + 1;
     } else {
-        if (mode == 'r' && sp->alt) mode = 'r';
-        mv_fmt_float_body(a, mode, prec, sp->alt, add_dot_0, &body);
+        if (ty == '%') {
+            mv_fmt_float_body(a * 100.0, 'f', prec, sp->alt, false, &bb);
+            mv_strbuf_addc(&bb, '%');
+        } else {
+            mv_fmt_float_body(a, mode, prec, sp->alt, add_dot_0, &bb);
+        }
+        body = bb.buf;
+        bodyn = bb.len;
     }
-    if (neg && sp->z && isfinite(d) && all_zero_digits(body.buf, body.len)) neg = false;
+    if (neg && sp->z && isfinite(d) && all_zero_digits(body, bodyn)) neg = false;
     const char *sign = neg ? "-" : sp->sign == '+' ? "+" : sp->sign == ' ' ? " " : "";
     /* split the integer digits (for grouping) from the rest */
     size_t ipn = 0;
-    while (ipn < body.len && body.buf[ipn] >= '0' && body.buf[ipn] <= '9') ipn++;
+    while (ipn < bodyn && body[ipn] >= '0' && body[ipn] <= '9') ipn++;
     if (ipn == 0) {
         /* inf / nan: no grouping; '0' fill still applies */
         mv_fmt_spec s2 = *sp;
         s2.grouping = 0;
-        emit_number(b, &s2, sign, "", "", 0, body.buf, body.len, 3);
+        emit_number(b, &s2, sign, "", "", 0, body, bodyn, 3);
     } else {
-        emit_number(b, sp, sign, "", body.buf, ipn, body.buf + ipn, body.len - ipn, 3);
+        emit_number(b, sp, sign, "", body, ipn, body + ipn, bodyn - ipn, 3);
     }
-    mv_strbuf_free(&body);
+    mv_strbuf_free(&bb);
     return 0;
 }
 

@@ -82,7 +82,8 @@ int mv_utf8_encode(uint32_t cp, char *out) {
 /* ---- creation ----------------------------------------------------------------------------- */
 
 mv_strobj *mv_str_alloc(size_t size, size_t length) {
-    mv_strobj *s = mv_malloc(sizeof(mv_strobj) + size + 1);
+    /* counted as an object (mem.c's leak statistics); mv_dealloc releases it */
+    mv_strobj *s = mv_mem_object_alloc(sizeof(mv_strobj) + size + 1);
     s->ob.refcnt = 1;
     s->ob.type = &mv_str_type;
     s->size = size;
@@ -597,7 +598,7 @@ static Value str_getitem(mv_thread *t, Value self, Value key) {
             for (int64_t k = 0, i = start; k < n; k++, i += step) r->data[k] = s->data[i];
             if (n == 1) {
                 Value c = mv_str_from_codepoint((unsigned char)r->data[0]);
-                mv_free(r);
+                mv_mem_object_free(r);
                 return c;
             }
             return (Value)r;

@@ -25,7 +25,8 @@ static void strbuf_grow(mv_strbuf *b, size_t n) {
     if (need <= b->cap) return;
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < need) cap *= 2;
-    char *base = mv_realloc(b->buf ? b->buf - HDR : NULL, HDR + cap);
+    /* the first block is allocated as an object (it may become the str) */
+    char *base = b->buf ? mv_realloc(b->buf - HDR, HDR + cap) : mv_mem_object_alloc(HDR + cap);
     b->buf = base + HDR;
     b->cap = cap;
 }
@@ -135,7 +136,7 @@ Value mv_strbuf_finish(mv_strbuf *b) {
         const char *p = s->data;
         uint32_t cp = mv_utf8_next(&p);
         if (cp < 256) {
-            mv_free(s);
+            mv_mem_object_free(s);
             return mv_str_from_codepoint(cp);
         }
     }
@@ -143,7 +144,7 @@ Value mv_strbuf_finish(mv_strbuf *b) {
 }
 
 void mv_strbuf_free(mv_strbuf *b) {
-    if (b->buf) mv_free(b->buf - HDR);
+    if (b->buf) mv_mem_object_free(b->buf - HDR);
     b->buf = NULL;
     b->len = b->cap = 0;
 }

@@ -61,13 +61,16 @@ static void on_sigint(int sig) {
 
 static void install_sigint(mv_vm *vm) {
     sig_vm = vm;
+    signal(SIGPIPE, SIG_IGN); /* as CPython: writes to a closed pipe raise BrokenPipeError */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR so sleep() can be interrupted */
+    /* as CPython: leave SIGINT alone when it is ignored (e.g. a background job of a script) */
+    struct sigaction old;
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN) return;
     sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN); /* as CPython: writes to a closed pipe raise BrokenPipeError */
 }
 
 static void add_mvpath(mv_vm *vm) {

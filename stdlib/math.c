@@ -10,6 +10,7 @@
 #include "int.h"
 #include "list.h"
 #include "module.h"
+#include "modules.h"
 #include "str.h"
 #include "tuple.h"
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "abstract.h"
 #include "ast.h"
@@ -31,6 +32,18 @@ static char *read_data(const char *name, size_t *len) {
     int dir = slash ? (int)(slash - f) : 0;
     snprintf(path, sizeof path, "%.*s%s../parser/%s", dir, f, dir ? "/" : "", name);
     FILE *fp = fopen(path, "rb");
+    if (!fp && f[0] != '/') {
+        /* __FILE__ is relative to the build directory, the parent of this executable's */
+        char exe[512];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = 0;
+            char *s = strrchr(exe, '/');
+            if (s) *s = 0;
+            snprintf(path, sizeof path, "%s/../%.*s%s../parser/%s", exe, dir, f, dir ? "/" : "", name);
+            fp = fopen(path, "rb");
+        }
+    }
     cr_assert(fp != NULL, "cannot open %s", path);
     fseek(fp, 0, SEEK_END);
     long n = ftell(fp);

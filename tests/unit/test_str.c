@@ -203,3 +203,27 @@ Test(str_type, codecs) {
     MV_DECREF(b);
     MV_DECREF(s);
 }
+
+Test(str_type, object_accounting_balanced) {
+    MV_DECREF(mv_str_from_codepoint('x')); /* the shared one-character str exists from now on */
+    size_t objs = mv_mem_live_objects(), allocs = mv_mem_live_allocs();
+    mv_strbuf b;
+    mv_strbuf_init(&b);
+    for (int i = 0; i < 100; i++) mv_strbuf_addf(&b, "%d,", i);
+    Value s = mv_strbuf_finish(&b);
+    Value big = mv_str_concat(t, s, s);
+    Value grown = mv_str_append_steal(t, mv_str_concat(t, s, s), s); /* in place */
+    mv_strbuf_init(&b);
+    mv_strbuf_adds(&b, "never finished");
+    mv_strbuf_free(&b);
+    mv_strbuf_init(&b);
+    mv_strbuf_addc(&b, 'x'); /* a shared one-character str */
+    Value x = mv_strbuf_finish(&b);
+    cr_assert_eq(mv_str_size(grown), 3 * mv_str_size(s));
+    MV_DECREF(x);
+    MV_DECREF(grown);
+    MV_DECREF(big);
+    MV_DECREF(s);
+    cr_assert_eq(mv_mem_live_objects(), objs);
+    cr_assert_eq(mv_mem_live_allocs(), allocs);
+}
