@@ -16,6 +16,7 @@
 #include "exc.h"
 #include "func.h"
 #include "gen.h"
+#include "gil.h"
 #include "int.h"
 #include "list.h"
 #include "module.h"
@@ -45,13 +46,15 @@ typedef struct {
 
 static int handle_breaker(mv_thread *t) {
     mv_vm *vm = t->vm;
+    /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
+    if (atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
     if (vm->sigint_pending && t == vm->main_thread) {
         vm->sigint_pending = 0;
-        atomic_store(&vm->eval_breaker, 0);
+        atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
         mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
         return -1;
     }
-    if (!vm->sigint_pending) atomic_store(&vm->eval_breaker, 0);
+    if (!vm->sigint_pending) atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * --version, --help, and the exit status rules of CPython (0, 1 after an uncaught exception,
  * 2 for usage errors and missing files, SystemExit codes, SIGINT re-raised for KeyboardInterrupt).
  */
+#include "dis.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,6 +19,9 @@
 #include "runtime/list.h"
 #include "runtime/module.h"
 #include "runtime/str.h"
+#include "runtime/gil.h"
+#include "runtime/thread.h"
+#include "interp/repl.h"
 
 #define VERSION_STRING "minivm 0.1.0 (Python 3.11 compatible)"
 
@@ -33,14 +37,18 @@ static void help(void) {
     printf("Options:\n"
            "-c cmd : program passed in as string (terminates option list)\n"
            "-h     : print this help message and exit (also -? or --help)\n"
+           "-i     : inspect interactively after running script; forces a prompt even\n"
+           "         if stdin does not appear to be a terminal\n"
            "-u     : unbuffered stdout and stderr\n"
+           "--switch-interval=S : the GIL's switch interval in seconds (default 0.005)\n"
            "-V     : print the minivm version number and exit (also --version)\n"
            "--dis  : disassemble the file instead of running it\n"
            "file   : program read from script file\n"
            "-      : program read from stdin (default; interactive mode if a tty)\n"
            "arg ...: arguments passed to program in sys.argv[1:]\n\n"
            "Environment variables:\n"
-           "MVPATH : ':'-separated list of directories prefixed to the module search path.\n");
+           "MVPATH : ':'-separated list of directories prefixed to the module search path.\n"
+           "MINIVM_SWITCHINTERVAL : the GIL's switch interval in seconds (as --switch-interval).\n");
 }
 
 /* Read all of a stream into a malloc'd buffer. */
@@ -107,6 +115,8 @@ static int handle_exception(mv_thread *t) {
 
 static int finish(mv_vm *vm, int rc) {
     mv_thread *t = mv_vm_main_thread(vm);
+    if (mv_err_occurred(t)) mv_err_clear(t);
+    mv_thread_shutdown(t); /* threading._shutdown(): wait for the non-daemon threads */
     mv_file_flush_all(t);
     if (mv_err_occurred(t)) mv_err_clear(t);
     mv_vm_free(vm);
@@ -114,11 +124,32 @@ static int finish(mv_vm *vm, int rc) {
     return rc;
 }
 
+/* -i and the bare prompt: print what the program left uncaught (even SystemExit, as CPython),
+   then run the prompt in its __main__; exit() and Ctrl-D end it. */
+static int inspect_after(mv_vm *vm, mv_thread *t, const char *banner) {
+    if (mv_err_occurred(t)) {
+        mv_file_flush_all(t);
+        mv_err_print(t);
+    }
+    int rc = mv_repl_run(t, banner) < 0 ? handle_exception(t) : 0;
+    return finish(vm, rc);
+}
+
 int main(int argc, char **argv) {
     prog = argv[0];
     const char *code = NULL;
     bool use_stdin = false;
+    bool inspect = false; /* -i: the prompt after the program */
+    bool dis = false; /* --dis: print the bytecode instead of running */
     int i = 1;
+    double switch_interval = 0; /* 0: MINIVM_SWITCHINTERVAL or the default 0.005 */
+    const char *env_si = getenv("MINIVM_SWITCHINTERVAL");
+    if (env_si && *env_si) {
+        char *end;
+        double d = strtod(env_si, &end);
+        if (!*end && d > 0) switch_interval = d;
+        else fprintf(stderr, "minivm: ignoring MINIVM_SWITCHINTERVAL='%s' (not a positive number)\n", env_si);
+    }
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || strcmp(a, "-") == 0) break;
@@ -134,8 +165,27 @@ int main(int argc, char **argv) {
             help();
             return 0;
         }
+        if (strcmp(a, "--dis") == 0) {
+            dis = true;
+            continue;
+        }
+        if (strcmp(a, "-i") == 0) {
+            inspect = true;
+            continue;
+        }
         if (strcmp(a, "-u") == 0) {
             setenv("MVUNBUFFERED", "1", 1);
+            continue;
+        }
+        if (strncmp(a, "--switch-interval", 17) == 0 && (a[17] == '=' || a[17] == 0)) {
+            const char *v = a[17] == '=' ? a + 18 : (i + 1 < argc ? argv[++i] : "");
+            char *end;
+            switch_interval = strtod(v, &end);
+            if (!*v || *end || !(switch_interval > 0)) {
+                fprintf(stderr, "--switch-interval: expected a positive number of seconds, got '%s'\n", v);
+                usage_hint(stderr);
+                return 2;
+            }
             continue;
         }
         if (strncmp(a, "-c", 2) == 0) {
@@ -179,17 +229,18 @@ int main(int argc, char **argv) {
 
     mv_vm *vm = mv_vm_new(sargc, sargv);
     mv_thread *t = mv_vm_main_thread(vm);
+    if (switch_interval > 0) mv_gil_set_interval(vm, switch_interval);
     int rc = 0;
     if (code) {
-        if (mv_run_main_source(t, code, strlen(code), "<string>") < 0) rc = handle_exception(t);
+        if (mv_run_main_source(t, code, strlen(code), "<string>") < 0 && !inspect) rc = handle_exception(t);
+        if (inspect) return inspect_after(vm, t, NULL);
         return finish(vm, rc);
     }
     if (use_stdin) {
-        if (isatty(0) && i >= argc) {
-            fprintf(stderr, "%s\nThe interactive prompt (REPL) comes in a later issue; "
-                            "pass a script file, -c CODE, or pipe a script on stdin.\n",
-                    VERSION_STRING);
-            return finish(vm, 0);
+        if ((isatty(0) && i >= argc) || inspect) {
+            /* the prompt: an empty __main__ (sys.path[0] = '') first */
+            mv_run_main_source(t, "", 0, "<stdin>");
+            return inspect_after(vm, t, VERSION_STRING);
         }
         size_t len;
         char *src = read_all(stdin, &len);
@@ -212,7 +263,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: can't open file '%s': [Errno %d] %s\n", prog, abspath, err, strerror(err));
         return finish(vm, 2);
     }
+    if (dis) {
+        size_t len;
+        char *src = read_all(f, &len);
+        fclose(f);
+        Value co = mv_compile(t, src, len, path, MV_COMPILE_EXEC);
+        free(src);
+        if (!co) return finish(vm, handle_exception(t));
+        mv_dis(t, co, stdout);
+        MV_DECREF(co);
+        return finish(vm, 0);
+    }
     fclose(f);
-    if (mv_run_main_file(t, path) < 0) rc = handle_exception(t);
+    if (mv_run_main_file(t, path) < 0 && !inspect) rc = handle_exception(t);
+    if (inspect) return inspect_after(vm, t, NULL);
     return finish(vm, rc);
 }

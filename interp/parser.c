@@ -935,10 +935,15 @@ static mv_module_ast *parse_tokens(mv_parser *p, int mode) {
     } else if (mode == MV_COMPILE_SINGLE) {
         while (p_type(p) == TK_NEWLINE) p_next(p);
         if (p_type(p) != TK_ENDMARKER) {
-            if (!statement(p, mark)) return NULL;
+            mv_stmt *s = statement(p, mark);
+            if (!s) return NULL;
             while (p_type(p) == TK_NEWLINE || p_type(p) == TK_DEDENT) p_next(p);
             if (p_type(p) != TK_ENDMARKER) {
                 mv_token *tk = p_peek(p);
+                /* as CPython: a compound statement must be followed by the empty line (REPL) */
+                if ((s->kind >= S_FUNCTIONDEF && s->kind <= S_CLASSDEF) || (s->kind >= S_FOR && s->kind <= S_ASYNCWITH) ||
+                    s->kind == S_TRY)
+                    return mv_parse_error_tok(p, tk, "invalid syntax");
                 return mv_parse_error_tok(p, tk, "multiple statements found while compiling a single statement");
             }
         }

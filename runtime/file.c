@@ -18,6 +18,7 @@
 #include "dict.h"
 #include "exc.h"
 #include "file.h"
+#include "gil.h"
 #include "int.h"
 #include "list.h"
 #include "str.h"
@@ -79,19 +80,21 @@ static Value closed_error(mv_thread *t) {
 /* ---- low-level I/O ------------------------------------------------------------------------- */
 
 static int write_all(mv_thread *t, mv_file *f, const char *p, size_t n) {
-    /* MV_GIL_RELEASE() goes here: write() may block on a pipe or terminal */
+    int fd = f->fd;
+    MV_GIL_RELEASE(t); /* write() may block on a pipe or terminal; p must stay ours meanwhile */
     while (n > 0) {
-        ssize_t w = write(f->fd, p, n);
+        ssize_t w = write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             int err = errno;
+            MV_GIL_ACQUIRE(t);
             mv_err_errno(t, err, NULL);
             return -1;
         }
         p += w;
         n -= (size_t)w;
     }
-    /* MV_GIL_ACQUIRE() */
+    MV_GIL_ACQUIRE(t);
     return 0;
 }
 
@@ -99,13 +102,19 @@ static int file_flush_buf(mv_thread *t, mv_file *f) {
     if (f->wlen == 0) return 0;
     size_t n = f->wlen;
     f->wlen = 0; /* drop the data even on error, as CPython does for a broken pipe */
-    return write_all(t, f, f->wbuf, n);
+    /* detach the buffer while it is written: other threads may append to the file meanwhile */
+    char *buf = f->wbuf;
+    f->wbuf = NULL;
+    int r = write_all(t, f, buf, n);
+    if (!f->wbuf) f->wbuf = buf;
+    else mv_free(buf);
+    return r;
 }
 
 static int file_write_bytes(mv_thread *t, mv_file *f, const char *p, size_t n) {
     if (f->unbuffered) return write_all(t, f, p, n);
     if (!f->wbuf) f->wbuf = mv_malloc(BUFSZ);
-    if (f->wlen + n > BUFSZ) {
+    while (f->wlen + n > BUFSZ) { /* a loop: other threads may refill it while we flush */
         if (file_flush_buf(t, f) < 0) return -1;
         if (n >= BUFSZ) return write_all(t, f, p, n);
     }
@@ -132,11 +141,19 @@ static ssize_t fill(mv_thread *t, mv_file *f) {
     /* flush our own stdout before blocking on stdin (prompts) */
     if (f->fd == 0) mv_file_flush_all(t);
     ssize_t r;
-    /* MV_GIL_RELEASE() goes here: read() may block */
+    int err = 0, fd = f->fd;
+    size_t room = f->rcap - f->rlen;
+    /* with other threads around, read into a private buffer: they may use the file meanwhile */
+    char *tmp = mv_gil_active(t->vm) ? mv_malloc(room) : NULL;
+    char *dst = tmp ? tmp : f->rbuf + f->rlen;
+    MV_GIL_RELEASE(t); /* read() may block */
     for (;;) {
-        r = read(f->fd, f->rbuf + f->rlen, f->rcap - f->rlen);
-        if (r < 0 && errno == EINTR) {
-            if (t->vm->sigint_pending) {
+        r = read(fd, dst, room);
+        err = errno;
+        if (r < 0 && err == EINTR) {
+            if (t->vm->sigint_pending && t == t->vm->main_thread) {
+                MV_GIL_ACQUIRE(t);
+                mv_free(tmp);
                 t->vm->sigint_pending = 0;
                 mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
                 return -1;
@@ -145,9 +162,19 @@ static ssize_t fill(mv_thread *t, mv_file *f) {
         }
         break;
     }
-    /* MV_GIL_ACQUIRE() */
+    MV_GIL_ACQUIRE(t);
+    if (tmp) {
+        if (r > 0) {
+            if (f->rcap - f->rlen < (size_t)r) {
+                f->rcap = f->rlen + (size_t)r;
+                f->rbuf = mv_realloc(f->rbuf, f->rcap);
+            }
+            memcpy(f->rbuf + f->rlen, tmp, (size_t)r);
+        }
+        mv_free(tmp);
+    }
     if (r < 0) {
-        mv_err_errno(t, errno, NULL);
+        mv_err_errno(t, err, NULL);
         return -1;
     }
     if (r == 0) f->eof = true;

@@ -35,7 +35,22 @@ struct mv_vm {
     mv_thread *main_thread;
     Value stdout_obj, stderr_obj, stdin_obj; /* sys.stdout etc. (file objects) */
     int exit_code;
+    /* the GIL and the threads (runtime/gil.c, runtime/thread.c); gil is NULL until a second
+       thread starts.  The registry is a list through mv_thread.next_thread, changed under the GIL. */
+    struct mv_gil *gil;
+    mv_thread *threads;
+    int nthreads;
+    uint64_t thread_serial; /* last mv_thread.serial handed out */
 };
+
+/* Per-thread GIL counters (sys.getgilstats), written by their thread while it holds the GIL. */
+typedef struct {
+    uint64_t acquisitions;      /* times this thread took the GIL */
+    uint64_t blocking_releases; /* MV_GIL_RELEASE: given up around a blocking call */
+    uint64_t forced_drops;      /* given up because another thread asked (drop request) */
+    int64_t held_ns, waited_ns; /* total time holding / waiting for the GIL */
+    int64_t taken_at;           /* when it last took the GIL */
+} mv_gil_tstats;
 
 struct mv_thread {
     mv_vm *vm;
@@ -47,6 +62,13 @@ struct mv_thread {
     int c_depth;       /* nested C-level evaluations (C calling back into Python) */
     Value name;        /* thread name (str) or NULL */
     unsigned long ident;
+    /* threads (runtime/thread.c) */
+    mv_thread *next_thread, *prev_thread; /* vm->threads registry */
+    unsigned long native_id;  /* the kernel's thread id (gettid) */
+    uint64_t serial;          /* unique per thread: keys thread-local data (idents get reused) */
+    Value local_dicts;        /* dict: _thread._local serial -> this thread's attribute dict */
+    bool gil_released;        /* between MV_GIL_RELEASE and MV_GIL_ACQUIRE (gil.h) */
+    mv_gil_tstats gil;
 };
 
 /* ---- raising -------------------------------------------------------------------------------- */

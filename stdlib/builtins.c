@@ -20,6 +20,7 @@
 #include "range.h"
 #include "set.h"
 #include "str.h"
+#include "repl.h"
 #include "tuple.h"
 
 /* ---- argument-count helpers in CPython's several styles ------------------------------------ */
@@ -983,6 +984,7 @@ Value mv_builtins_module_init(mv_thread *t) {
         mv_module_add(t, m, "NotImplemented", MV_NOTIMPL) < 0 || mv_module_add(t, m, "__debug__", MV_TRUE) < 0)
         goto fail;
     if (mv_exc_register_builtins(t, mv_module_dict(m)) < 0) goto fail;
+    if (mv_repl_add_quitters(t, mv_module_dict(m)) < 0) goto fail; /* exit(), quit() (interp/repl.c) */
     return m;
 fail:
     MV_DECREF(m);

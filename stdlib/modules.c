@@ -9,5 +9,6 @@ const mv_builtin_module mv_builtin_modules[] = {
     {"time", mv_time_module_init},
     {"os", mv_os_module_init},
     {"random", mv_random_module_init},
+    {"_thread", mv__thread_module_init},
     {NULL, NULL},
 };

@@ -12,6 +12,7 @@
 #include "dict.h"
 #include "exc.h"
 #include "float.h"
+#include "gil.h"
 #include "int.h"
 #include "list.h"
 #include "module.h"
@@ -77,8 +78,14 @@ static Value sys_setswitchinterval(mv_thread *t, Value self, Value *args, size_t
     double d;
     if (mv_as_double(t, args[0], &d) < 0) return NULL;
     if (d <= 0) return mv_err_set(t, &mv_exc_ValueError, "switch interval must be strictly positive");
-    t->vm->switch_interval = d;
+    mv_gil_set_interval(t->vm, d); /* the GIL's waiters read it (runtime/gil.c) */
     return mv_newref(MV_NONE);
+}
+
+/* sys.getgilstats() (minivm only): the GIL's counters, see runtime/gil.c */
+static Value sys_getgilstats(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "getgilstats", nargs, 0, 0) < 0) return NULL;
+    return mv_gil_stats(t);
 }
 
 static Value sys_getdefaultencoding(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
@@ -113,6 +120,7 @@ static const mv_method_def sys_methods[] = {
     {"intern", sys_intern, 0, NULL},
     {"getswitchinterval", sys_getswitchinterval, 0, NULL},
     {"setswitchinterval", sys_setswitchinterval, 0, NULL},
+    {"getgilstats", sys_getgilstats, 0, NULL},
     {"getdefaultencoding", sys_getdefaultencoding, 0, NULL},
     {"getfilesystemencoding", sys_getdefaultencoding, 0, NULL},
     {"displayhook", sys_displayhook, 0, NULL},

@@ -13,6 +13,7 @@
 #include "class.h"
 #include "exc.h"
 #include "float.h"
+#include "gil.h"
 #include "int.h"
 #include "modules.h"
 #include "str.h"
@@ -75,13 +76,13 @@ static Value time_sleep(mv_thread *t, Value self, Value *args, size_t nargs, Val
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000;
     }
-    /* MV_GIL_RELEASE() goes here: other threads run while this one sleeps */
+    MV_GIL_RELEASE(t); /* other threads run while this one sleeps */
     for (;;) {
         int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL);
         if (r == 0) break;
         if (r == EINTR) {
-            if (t->vm->sigint_pending) {
-                /* MV_GIL_ACQUIRE() before raising */
+            if (t->vm->sigint_pending && t == t->vm->main_thread) {
+                MV_GIL_ACQUIRE(t); /* before touching any object */
                 t->vm->sigint_pending = 0;
                 return mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
             }
@@ -90,7 +91,7 @@ static Value time_sleep(mv_thread *t, Value self, Value *args, size_t nargs, Val
         }
         break;
     }
-    /* MV_GIL_ACQUIRE() */
+    MV_GIL_ACQUIRE(t);
     return mv_newref(MV_NONE);
 }
 

@@ -1,0 +1,368 @@
+/* gil.c: THE GIL.  One lock that every thread must hold to run bytecode or touch an object, handed
+ * from thread to thread the way CPython 3.2+ does it (Antoine Pitrou's "new GIL").
+ *
+ * Why a GIL at all.  Refcounts are plain integers (object.h) and the dicts, lists and caches of
+ * the runtime have no locks of their own.  Making each of them thread-safe would slow every
+ * single-threaded program down; one lock around the whole interpreter costs nothing when there is
+ * one thread, and makes the interpreter's internals simple.  The price: only one thread runs
+ * Python code at a time, so CPU-bound threads take turns instead of running in parallel.
+ *
+ * The state is a mutex-protected flag (`locked`) plus two condition variables:
+ *   cond         signalled when the GIL is dropped: waiters wake up and one of them takes it;
+ *   switch_cond  signalled when the GIL is taken: a thread that dropped it on request waits here
+ *                until someone else really got it (forced switching).
+ *
+ * The hand-off for CPU-bound threads.  The old GIL (Python 2) made the holder release and
+ * re-acquire every 100 "ticks"; on a multicore machine the releaser usually won the race for the
+ * lock again at once, so a waiting thread could starve, and the threads fought over the lock
+ * (Beazley's "Understanding the GIL").  The new GIL is time-based and explicit:
+ *   1. A thread that wants the GIL waits on `cond` for at most the switch interval (5 ms by
+ *      default, sys.setswitchinterval).
+ *   2. If the interval passes and no switch happened meanwhile (switch_number unchanged), it sets
+ *      the drop request: a bit in the atomic eval-breaker word that the eval loop polls anyway
+ *      (backward jumps, calls, function entry), so the request costs the holder nothing until set.
+ *   3. The holder sees the bit at its next check point, drops the GIL, signals `cond`, and then
+ *      waits on `switch_cond` until another thread has taken the GIL; only then does it queue
+ *      up again.  Without this step the dropping thread, already running on its CPU, would often
+ *      re-take the lock before the woken thread is even scheduled.
+ * So a CPU-bound thread runs for about one interval, then the other one does: slices are as
+ * long as the interval, whatever the number of cores.
+ *
+ * The hand-off for blocking calls.  sleep, reads and writes, lock waits, join... run between
+ * MV_GIL_RELEASE(t) and MV_GIL_ACQUIRE(t) (gil.h): the GIL is dropped (waking a waiter at once),
+ * the call blocks without it, and the GIL is taken back afterwards like any waiter does.  This is
+ * why I/O-bound threads do scale: 100 threads sleeping 0.1 s take 0.1 s, not 10 s.
+ *
+ * Lazy creation.  The GIL only exists once a second thread starts (mv_gil_create, as CPython's
+ * old PyEval_InitThreads did): before that MV_GIL_RELEASE is one test of a NULL pointer and the
+ * eval loop never sees a drop request.
+ *
+ * Statistics (sys.getgilstats()).  Counted only at hand-offs, never per bytecode, so a CPU-bound
+ * thread pays for them once per slice: switches (the GIL changed owner), drop requests, forced
+ * switches (the holder was asked and gave it to another thread), and per thread acquisitions,
+ * time held, time waited, releases around blocking calls.
+ *
+ * fork.  In the child only the forking thread survives, possibly while another thread of the
+ * parent held the mutex: the child builds a fresh GIL owned by its only thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dict.h"
+#include "float.h"
+#include "gil.h"
+#include "int.h"
+#include "str.h"
+
+struct mv_gil {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;        /* the GIL was dropped */
+    pthread_cond_t switch_cond; /* the GIL was taken (forced switching waits for this) */
+    int locked;                 /* somebody holds it */
+    int waiters;                /* threads blocked in take() */
+    mv_thread *holder;          /* NULL when free */
+    mv_thread *last_holder;     /* who held it last: a take by another thread is a switch */
+    uint64_t switch_number;     /* incremented at every take */
+    _Atomic int64_t interval_ns;
+    mv_vm *vm;
+    /* exit: threads other than `finalizer` that try to take the GIL end themselves */
+    mv_thread *finalizer;
+    /* global counters (under mutex) */
+    uint64_t switches, drop_requests, forced_switches;
+    /* counters of threads that have finished (their mv_thread is gone) */
+    struct retired {
+        Value name;
+        mv_gil_tstats st;
+    } *retired;
+    size_t nretired, cap_retired;
+};
+
+int64_t mv_gil_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void init_sync(mv_gil *g) {
+    pthread_mutex_init(&g->mutex, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timed waits immune to clock changes */
+    pthread_cond_init(&g->cond, &ca);
+    pthread_cond_init(&g->switch_cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+void mv_gil_create(mv_vm *vm, mv_thread *holder) {
+    if (vm->gil) return;
+    mv_gil *g = calloc(1, sizeof *g);
+    if (!g) abort();
+    init_sync(g);
+    g->vm = vm;
+    atomic_init(&g->interval_ns, (int64_t)(vm->switch_interval * 1e9));
+    g->locked = 1;
+    g->holder = g->last_holder = holder;
+    g->switch_number = 1;
+    holder->gil.acquisitions++;
+    holder->gil.taken_at = mv_gil_now_ns();
+    vm->gil = g;
+}
+
+/* ---- the two primitives: take and drop (called with g->mutex held) ---------------------------- */
+
+/* Exit: a thread other than the finalizing one never runs again (daemon threads). */
+static void exit_if_finalizing(mv_gil *g, mv_thread *t) {
+    if (g->finalizer && g->finalizer != t) {
+        pthread_cond_signal(&g->switch_cond);
+        pthread_mutex_unlock(&g->mutex);
+        pthread_exit(NULL);
+    }
+}
+
+static void take_locked(mv_gil *g, mv_thread *t) {
+    exit_if_finalizing(g, t);
+    if (g->locked) {
+        int64_t t0 = mv_gil_now_ns();
+        g->waiters++;
+        while (g->locked) {
+            uint64_t saved = g->switch_number;
+            int64_t ns = atomic_load_explicit(&g->interval_ns, memory_order_relaxed);
+            struct timespec dl;
+            clock_gettime(CLOCK_MONOTONIC, &dl);
+            dl.tv_sec += (time_t)(ns / 1000000000);
+            dl.tv_nsec += (long)(ns % 1000000000);
+            if (dl.tv_nsec >= 1000000000) {
+                dl.tv_sec++;
+                dl.tv_nsec -= 1000000000;
+            }
+            int r = pthread_cond_timedwait(&g->cond, &g->mutex, &dl);
+            if (g->finalizer && g->finalizer != t) {
+                g->waiters--;
+                exit_if_finalizing(g, t);
+            }
+            if (r == ETIMEDOUT && g->locked && g->switch_number == saved) {
+                /* a whole interval and nobody switched: ask the holder to let go */
+                atomic_fetch_or(&g->vm->eval_breaker, MV_BREAK_GIL_DROP);
+                g->drop_requests++;
+            }
+        }
+        g->waiters--;
+        t->gil.waited_ns += mv_gil_now_ns() - t0;
+    }
+    g->locked = 1;
+    g->holder = t;
+    if (g->last_holder != t) g->switches++;
+    g->last_holder = t;
+    g->switch_number++;
+    /* a request made to the previous holder is served (others will ask again after their wait) */
+    atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    pthread_cond_signal(&g->switch_cond);
+    t->gil.acquisitions++;
+    t->gil.taken_at = mv_gil_now_ns();
+}
+
+static void drop_locked(mv_gil *g, mv_thread *t) {
+    t->gil.held_ns += mv_gil_now_ns() - t->gil.taken_at;
+    g->locked = 0;
+    g->holder = NULL;
+    if (g->waiters) pthread_cond_signal(&g->cond);
+}
+
+void mv_gil_take(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    pthread_mutex_lock(&g->mutex);
+    take_locked(g, t);
+    pthread_mutex_unlock(&g->mutex);
+}
+
+void mv_gil_drop(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    pthread_mutex_lock(&g->mutex);
+    drop_locked(g, t);
+    pthread_mutex_unlock(&g->mutex);
+}
+
+/* ---- forced switching: the eval breaker saw a drop request ------------------------------------ */
+
+void mv_gil_yield(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    if (!g) return;
+    pthread_mutex_lock(&g->mutex);
+    if (g->waiters == 0) {
+        /* the requester got the GIL some other way meanwhile (we blocked in between) */
+        atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+        pthread_mutex_unlock(&g->mutex);
+        return;
+    }
+    drop_locked(g, t);
+    t->gil.forced_drops++;
+    uint64_t saved = g->switch_number;
+    /* wait until another thread has really taken it: otherwise we, still on the CPU, would win */
+    while (g->switch_number == saved && g->waiters > 0) pthread_cond_wait(&g->switch_cond, &g->mutex);
+    if (g->switch_number != saved) g->forced_switches++;
+    take_locked(g, t);
+    pthread_mutex_unlock(&g->mutex);
+}
+
+/* ---- blocking calls -------------------------------------------------------------------------- */
+
+void mv_gil_release_blocking(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    t->gil.blocking_releases++;
+    t->gil_released = true;
+    pthread_mutex_lock(&g->mutex);
+    drop_locked(g, t);
+    pthread_mutex_unlock(&g->mutex);
+}
+
+void mv_gil_acquire_blocking(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    pthread_mutex_lock(&g->mutex);
+    take_locked(g, t);
+    pthread_mutex_unlock(&g->mutex);
+    t->gil_released = false;
+}
+
+/* ---- the switch interval --------------------------------------------------------------------- */
+
+void mv_gil_set_interval(mv_vm *vm, double seconds) {
+    /* as CPython: kept in whole microseconds, at least 1 */
+    double us = seconds * 1e6;
+    int64_t n = us >= 1 ? (int64_t)us : 1;
+    vm->switch_interval = (double)n / 1e6;
+    if (vm->gil) atomic_store(&vm->gil->interval_ns, n * 1000);
+}
+
+double mv_gil_get_interval(mv_vm *vm) { return vm->switch_interval; }
+
+/* ---- statistics ------------------------------------------------------------------------------ */
+
+static int put_i64(mv_thread *t, Value d, const char *key, int64_t v) {
+    Value x = mv_int_from_i64(v);
+    int r = mv_dict_set_cstr(t, d, key, x);
+    MV_DECREF(x);
+    return r;
+}
+
+static int put_f(mv_thread *t, Value d, const char *key, double v) {
+    Value x = mv_float_new(v);
+    int r = mv_dict_set_cstr(t, d, key, x);
+    MV_DECREF(x);
+    return r;
+}
+
+/* One thread's dict: acquisitions, held, waited (seconds), blocking_releases, forced_drops. */
+static Value thread_stats(mv_thread *t, const mv_gil_tstats *st, bool holding, int64_t now) {
+    Value d = mv_dict_new();
+    int64_t held = st->held_ns + (holding ? now - st->taken_at : 0);
+    if (put_i64(t, d, "acquisitions", (int64_t)st->acquisitions) < 0 || put_f(t, d, "held", (double)held * 1e-9) < 0 ||
+        put_f(t, d, "waited", (double)st->waited_ns * 1e-9) < 0 ||
+        put_i64(t, d, "blocking_releases", (int64_t)st->blocking_releases) < 0 ||
+        put_i64(t, d, "forced_drops", (int64_t)st->forced_drops) < 0) {
+        MV_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* threads[name] = stats, with " (2)", " (3)"... appended when a name repeats. */
+static int add_thread(mv_thread *t, Value threads, Value name, Value st) {
+    Value key = name ? mv_newref(name) : mv_str_from_cstr("?");
+    for (int n = 2; mv_dict_get_str(threads, key); n++) {
+        Value k2 = mv_str_fromf("%s (%d)", mv_str_data(name ? name : key), n);
+        MV_DECREF(key);
+        key = k2;
+    }
+    int r = mv_dict_set(t, threads, key, st);
+    MV_DECREF(key);
+    return r;
+}
+
+Value mv_gil_stats(mv_thread *t) {
+    mv_vm *vm = t->vm;
+    mv_gil *g = vm->gil;
+    Value d = mv_dict_new(), threads = mv_dict_new();
+    int64_t now = mv_gil_now_ns();
+    uint64_t sw = 0, dr = 0, fs = 0;
+    if (g) {
+        pthread_mutex_lock(&g->mutex);
+        sw = g->switches;
+        dr = g->drop_requests;
+        fs = g->forced_switches;
+        pthread_mutex_unlock(&g->mutex);
+    }
+    uint64_t acq = 0;
+    int64_t held = 0;
+    int ok = put_i64(t, d, "switches", (int64_t)sw) == 0 && put_i64(t, d, "drop_requests", (int64_t)dr) == 0 &&
+             put_i64(t, d, "forced_switches", (int64_t)fs) == 0 && put_f(t, d, "interval", vm->switch_interval) == 0 &&
+             put_i64(t, d, "active", g != NULL) == 0;
+    /* finished threads first, then the live ones (registry order: oldest first) */
+    for (size_t i = 0; ok && g && i < g->nretired; i++) {
+        Value st = thread_stats(t, &g->retired[i].st, false, now);
+        ok = st && add_thread(t, threads, g->retired[i].name, st) == 0;
+        acq += g->retired[i].st.acquisitions;
+        held += g->retired[i].st.held_ns;
+        MV_XDECREF(st);
+    }
+    mv_thread *last = vm->threads;
+    while (last && last->next_thread) last = last->next_thread;
+    for (mv_thread *th = last; ok && th; th = th->prev_thread) {
+        /* a live thread's counters change under the GIL, which we hold: the snapshot is exact */
+        bool holding = th == t;
+        Value st = thread_stats(t, &th->gil, holding, now);
+        ok = st && add_thread(t, threads, th->name, st) == 0;
+        acq += th->gil.acquisitions;
+        held += th->gil.held_ns + (holding ? now - th->gil.taken_at : 0);
+        MV_XDECREF(st);
+    }
+    if (ok) ok = put_i64(t, d, "acquisitions", (int64_t)acq) == 0 && put_f(t, d, "held", (double)held * 1e-9) == 0 &&
+                 mv_dict_set_cstr(t, d, "threads", threads) == 0;
+    MV_DECREF(threads);
+    if (!ok) {
+        MV_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+void mv_gil_thread_retire(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    if (!g) return;
+    if (g->nretired == g->cap_retired) {
+        if (g->cap_retired >= 4096) return; /* enough history */
+        g->cap_retired = g->cap_retired ? g->cap_retired * 2 : 16;
+        g->retired = realloc(g->retired, g->cap_retired * sizeof *g->retired);
+        if (!g->retired) abort();
+    }
+    struct retired *r = &g->retired[g->nretired++];
+    r->name = t->name ? mv_newref(t->name) : NULL;
+    r->st = t->gil;
+    r->st.held_ns += mv_gil_now_ns() - t->gil.taken_at; /* it is about to drop the GIL for good */
+}
+
+/* ---- exit and fork --------------------------------------------------------------------------- */
+
+void mv_gil_finalize(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    if (!g) return;
+    pthread_mutex_lock(&g->mutex);
+    g->finalizer = t;
+    pthread_cond_broadcast(&g->cond); /* waiting daemon threads wake up and end */
+    pthread_mutex_unlock(&g->mutex);
+}
+
+void mv_gil_after_fork_child(mv_thread *t) {
+    mv_gil *g = t->vm->gil;
+    if (!g) return;
+    /* the parent's mutex may have been held by a thread that does not exist here: start over */
+    init_sync(g);
+    g->locked = 1;
+    g->waiters = 0;
+    g->holder = g->last_holder = t;
+    g->finalizer = NULL;
+    atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    t->gil.taken_at = mv_gil_now_ns();
+}

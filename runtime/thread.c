@@ -1,0 +1,223 @@
+/* thread.c: thread states and OS threads.  Each Python-level thread is a pthread with its own
+ * mv_thread (frame stack, current exception, GIL counters), linked into the vm's registry while
+ * it lives.  A new thread blocks SIGINT so that Ctrl-C always lands in the main thread (where it
+ * interrupts a blocking call and becomes KeyboardInterrupt), takes the GIL, runs its function,
+ * and drops the GIL for good.  The fork handler gives the child a fresh GIL and one thread.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "abstract.h"
+#include "code.h"
+#include "dict.h"
+#include "exc.h"
+#include "file.h"
+#include "gil.h"
+#include "module.h"
+#include "str.h"
+#include "thread.h"
+#include "tuple.h"
+
+#define DEFAULT_STACK_SIZE ((size_t)16 << 20) /* generous: C code may nest deep (repr, callbacks) */
+
+static size_t stack_size_setting; /* 0 = default; changed under the GIL */
+static int fork_generation;
+static int started_alive; /* threads of mv_thread_start still running (under the GIL) */
+
+size_t mv_thread_stack_size(void) { return stack_size_setting; }
+void mv_thread_set_stack_size(size_t size) { stack_size_setting = size; }
+int mv_thread_count(mv_vm *vm) { return started_alive; }
+int mv_thread_fork_generation(void) { return fork_generation; }
+
+unsigned long mv_thread_get_ident(void) { return (unsigned long)pthread_self(); }
+unsigned long mv_thread_get_native_id(void) { return (unsigned long)syscall(SYS_gettid); }
+
+/* ---- the registry (changed under the GIL) ---------------------------------------------------- */
+
+static void registry_add(mv_vm *vm, mv_thread *t) {
+    t->prev_thread = NULL;
+    t->next_thread = vm->threads;
+    if (vm->threads) vm->threads->prev_thread = t;
+    vm->threads = t;
+    vm->nthreads++;
+}
+
+static void registry_remove(mv_vm *vm, mv_thread *t) {
+    if (t->prev_thread) t->prev_thread->next_thread = t->next_thread;
+    else if (vm->threads == t) vm->threads = t->next_thread;
+    if (t->next_thread) t->next_thread->prev_thread = t->prev_thread;
+    t->next_thread = t->prev_thread = NULL;
+    vm->nthreads--;
+}
+
+/* ---- fork ------------------------------------------------------------------------------------ */
+
+static mv_vm *fork_vm;
+
+static void after_fork_child(void) {
+    mv_vm *vm = fork_vm;
+    mv_thread *t = mv_current_thread();
+    if (!vm || !t || t->vm != vm) return;
+    fork_generation++;
+    /* only this thread survives: forget the others (their memory is left alone: their objects
+       may still be referenced by this one) */
+    vm->threads = NULL;
+    vm->nthreads = 0;
+    registry_add(vm, t);
+    started_alive = 0;
+    t->ident = mv_thread_get_ident();
+    t->native_id = mv_thread_get_native_id();
+    vm->main_thread = t;
+    mv_gil_after_fork_child(t);
+}
+
+/* The first extra thread: create the GIL (owned by the caller) and register the main thread. */
+static void threads_init(mv_thread *t) {
+    mv_vm *vm = t->vm;
+    if (vm->gil) return;
+    mv_thread *m = vm->main_thread;
+    if (!m->name) m->name = mv_str_from_cstr("MainThread");
+    m->native_id = mv_thread_get_native_id();
+    m->serial = ++vm->thread_serial;
+    registry_add(vm, m);
+    mv_gil_create(vm, t);
+    if (!fork_vm) {
+        fork_vm = vm;
+        pthread_atfork(NULL, NULL, after_fork_child);
+    }
+}
+
+/* ---- starting a thread ----------------------------------------------------------------------- */
+
+typedef struct {
+    mv_thread *t;
+    Value func, args, kwargs;
+} boot_args;
+
+/* What CPython's sys.unraisablehook prints for an exception escaping start_new_thread's function. */
+static void report_exception(mv_thread *t, Value func) {
+    Value exc = mv_err_fetch(t);
+    if (!exc || mv_isinstance_of(exc, &mv_exc_SystemExit)) {
+        MV_XDECREF(exc);
+        return;
+    }
+    Value r = mv_repr(t, func);
+    Value err = t->vm->stderr_obj;
+    Value msg = mv_str_fromf("Exception ignored in thread started by: %s\n", r ? mv_str_data(r) : "?");
+    if (!r) mv_err_clear(t);
+    MV_XDECREF(r);
+    Value w = mv_call_method(t, err, "write", &msg, 1);
+    if (!w) mv_err_clear(t);
+    MV_XDECREF(w);
+    MV_DECREF(msg);
+    mv_err_print_exception(t, exc);
+    MV_DECREF(exc);
+}
+
+static void *thread_main(void *arg) {
+    boot_args *b = arg;
+    mv_thread *t = b->t;
+    mv_gil_take(t);
+    t->native_id = mv_thread_get_native_id();
+    Value r = mv_call_tuple_dict(t, b->func, b->args, b->kwargs);
+    if (r) MV_DECREF(r);
+    else report_exception(t, b->func);
+    MV_DECREF(b->func);
+    MV_DECREF(b->args);
+    MV_XDECREF(b->kwargs);
+    mv_free(b);
+    if (t->curexc) mv_err_clear(t);
+    MV_CLEAR(t->handled);
+    MV_CLEAR(t->local_dicts);
+    mv_thread *self = t;
+    mv_vm *vm = t->vm;
+    registry_remove(vm, self);
+    started_alive--;
+    mv_gil_thread_retire(self);
+    MV_CLEAR(self->name);
+    /* the last thing: give the GIL away.  The memory of the state goes with it, so nothing after
+       this line may touch it (or any object). */
+    mv_gil_drop(self);
+    free(self);
+    return NULL;
+}
+
+int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, unsigned long *ident) {
+    mv_vm *vm = t->vm;
+    threads_init(t);
+    mv_thread *nt = calloc(1, sizeof *nt);
+    if (!nt) {
+        mv_err_nomem(t);
+        return -1;
+    }
+    nt->vm = vm;
+    nt->serial = ++vm->thread_serial;
+    nt->name = mv_str_fromf("Thread-%llu", (unsigned long long)nt->serial - 1);
+    boot_args *b = mv_malloc(sizeof *b);
+    b->t = nt;
+    b->func = mv_newref(func);
+    b->args = mv_newref(args);
+    b->kwargs = kwargs ? mv_newref(kwargs) : NULL;
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, stack_size_setting ? stack_size_setting : DEFAULT_STACK_SIZE);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* the new thread inherits our signal mask: block SIGINT in it so Ctrl-C goes to main */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    registry_add(vm, nt);
+    started_alive++;
+    pthread_t th;
+    int err = pthread_create(&th, &attr, thread_main, b);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (err) {
+        registry_remove(vm, nt);
+        started_alive--;
+        MV_DECREF(b->func);
+        MV_DECREF(b->args);
+        MV_XDECREF(b->kwargs);
+        mv_free(b);
+        MV_XDECREF(nt->name);
+        free(nt);
+        mv_err_set(t, &mv_exc_RuntimeError, "can't start new thread");
+        return -1;
+    }
+    /* the new thread waits for the GIL, which we hold: writing its ident here is safe */
+    nt->ident = (unsigned long)th;
+    *ident = nt->ident;
+    return 0;
+}
+
+/* ---- exit ------------------------------------------------------------------------------------ */
+
+void mv_thread_shutdown(mv_thread *t) {
+    mv_vm *vm = t->vm;
+    if (!vm->gil) return; /* never had a second thread */
+    Value m = mv_dict_get_cstr(t, vm->modules, "threading");
+    if (m) {
+        MV_INCREF(m);
+        Value r = mv_call_method(t, m, "_shutdown", NULL, 0);
+        if (!r) {
+            /* as CPython: "Exception ignored on threading shutdown:" + the traceback */
+            Value exc = mv_err_fetch(t);
+            mv_file_flush_all(t);
+            fprintf(stderr, "Exception ignored on threading shutdown:\n");
+            if (exc) mv_err_print_exception(t, exc);
+            MV_XDECREF(exc);
+        }
+        MV_XDECREF(r);
+        MV_DECREF(m);
+    } else if (mv_err_occurred(t)) {
+        mv_err_clear(t);
+    }
+    mv_gil_finalize(t);
+}
