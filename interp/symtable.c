@@ -69,8 +69,16 @@ static mv_symbol *ste_add(mv_ste *ste, const char *name, unsigned flags) {
 }
 
 mv_ste *mv_ste_child(mv_ste *ste, const void *key) {
-    for (size_t i = 0; i < ste->nchildren; i++)
-        if (ste->children[i]->key == key) return ste->children[i];
+    /* The compiler asks for children in the order pass 1 created them: start at the one after
+       the last hit, so a module with thousands of functions is not quadratic. */
+    size_t n = ste->nchildren;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (ste->child_hint + k) % n;
+        if (ste->children[i]->key == key) {
+            ste->child_hint = i + 1;
+            return ste->children[i];
+        }
+    }
     return NULL;
 }
 
@@ -270,6 +278,8 @@ static int visit_comprehension(mv_symtable *st, mv_expr *e, const char *scope_na
     mv_ste *ste = enter(st, STE_FUNCTION, scope_name, e, e->span);
     ste->comprehension = true;
     if (is_gen) ste->generator = true;
+    for (size_t i = 0; i < gens.n; i++)
+        if (((mv_comprehension *)gens.items[i])->is_async) ste->coroutine = true;
     if (add_def(st, ".0", SYM_PARAM, e->span) < 0) return -1;
     for (size_t i = 0; i < gens.n; i++) {
         mv_comprehension *c = gens.items[i];
@@ -287,6 +297,8 @@ static int visit_comprehension(mv_symtable *st, mv_expr *e, const char *scope_na
         return st_error(st, msg, e->span);
     }
     leave(st);
+    /* an asynchronous list/set/dict comprehension is awaited where it is used */
+    if (ste->coroutine && !is_gen && st->cur->comprehension) st->cur->coroutine = true;
     return 0;
 }
 
@@ -349,7 +361,8 @@ static int visit_expr(mv_symtable *st, mv_expr *e) {
         return visit_comprehension(st, e, "dictcomp", e->u.dictcomp.generators, e->u.dictcomp.key,
                                    e->u.dictcomp.value);
     case E_AWAIT:
-        st->cur->coroutine = true;
+        /* an await makes a comprehension asynchronous; in a function, `async def` decides */
+        if (st->cur->comprehension) st->cur->coroutine = true;
         return visit_expr(st, e->u.await_.value);
     case E_YIELD:
         st->cur->generator = true;
@@ -564,16 +577,41 @@ static int visit_stmt(mv_symtable *st, mv_stmt *s) {
 
 /* ---- pass 2: analyze ------------------------------------------------------------------------ */
 
+/* A set of names with a hash index: scopes can hold thousands of names (a generated module), so
+   membership must not be a linear scan. */
 typedef struct {
     const char **v;
     size_t n, cap;
+    int *idx;      /* open-addressed positions into v, -1 empty; idxcap is a power of two */
+    size_t idxcap;
 } nameset;
 
-static bool ns_has(nameset *s, const char *n) {
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], n) == 0) return true;
-    return false;
+static void ns_reindex(nameset *s) {
+    size_t cap = 16;
+    while (cap < s->n * 2 + 2) cap *= 2;
+    if (cap != s->idxcap) {
+        free(s->idx);
+        s->idx = malloc(cap * sizeof(int));
+        s->idxcap = cap;
+    }
+    for (size_t i = 0; i < cap; i++) s->idx[i] = -1;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t h = hash_name(s->v[i]) & (cap - 1);
+        while (s->idx[h] >= 0) h = (h + 1) & (cap - 1);
+        s->idx[h] = (int)i;
+    }
 }
+/* position of n in s->v, or -1 */
+static long ns_find(nameset *s, const char *n) {
+    if (!s->n) return -1;
+    size_t h = hash_name(n) & (s->idxcap - 1);
+    while (s->idx[h] >= 0) {
+        if (strcmp(s->v[s->idx[h]], n) == 0) return s->idx[h];
+        h = (h + 1) & (s->idxcap - 1);
+    }
+    return -1;
+}
+static bool ns_has(nameset *s, const char *n) { return ns_find(s, n) >= 0; }
 static void ns_add(nameset *s, const char *n) {
     if (ns_has(s, n)) return;
     if (s->n == s->cap) {
@@ -581,18 +619,30 @@ static void ns_add(nameset *s, const char *n) {
         s->v = realloc(s->v, s->cap * sizeof(char *));
     }
     s->v[s->n++] = n;
+    if (s->n * 2 + 2 > s->idxcap) {
+        ns_reindex(s);
+    } else {
+        size_t h = hash_name(n) & (s->idxcap - 1);
+        while (s->idx[h] >= 0) h = (h + 1) & (s->idxcap - 1);
+        s->idx[h] = (int)(s->n - 1);
+    }
 }
 static void ns_del(nameset *s, const char *n) {
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], n) == 0) {
-            s->v[i] = s->v[--s->n];
-            return;
-        }
+    long i = ns_find(s, n);
+    if (i < 0) return;
+    s->v[i] = s->v[--s->n];
+    ns_reindex(s); /* deletions are rare (explicit globals, captured names) */
 }
 static void ns_copy(nameset *dst, nameset *src) {
     for (size_t i = 0; i < src->n; i++) ns_add(dst, src->v[i]);
 }
-static void ns_free(nameset *s) { free(s->v); s->v = NULL; s->n = s->cap = 0; }
+static void ns_free(nameset *s) {
+    free(s->v);
+    free(s->idx);
+    s->v = NULL;
+    s->idx = NULL;
+    s->n = s->cap = s->idxcap = 0;
+}
 
 static int analyze_block(mv_symtable *st, mv_ste *ste, nameset *bound, nameset *free_,
                          nameset *global);

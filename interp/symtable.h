@@ -44,6 +44,7 @@ struct mv_ste {
     int *hash; size_t hashcap; /* open-addressed index into syms, -1 empty */
     mv_ste **children;
     size_t nchildren, capchildren;
+    size_t child_hint; /* where mv_ste_child looks first */
     const char **varnames; /* parameters first, in order */
     size_t nvarnames, capvarnames;
     bool nested;        /* inside a function */
