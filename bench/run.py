@@ -8,6 +8,7 @@ implementation and the ratios minivm/CPython and Lua/CPython (below 1.0 = faster
     /usr/bin/python3 bench/run.py              5 runs each (build/minivm)
     /usr/bin/python3 bench/run.py --quick      2 runs each, smaller inputs
     /usr/bin/python3 bench/run.py --build build-release --runs 9 fib
+    /usr/bin/python3 bench/run.py --threads    threads and the GIL: the figures of issue 3
 
 Not part of the test suite: timings depend on the machine.
 """
@@ -27,7 +28,15 @@ BENCHMARKS = {
     "countdown": (["countdown.mv"], ["countdown.lua"], "10000000", "2000000"),
     "fib": (["fib.mv"], ["fib.lua"], "30", "25"),
     "startup": (["-c", "pass"], ["-e", ""], None, None),
+    # threads and the GIL (issue 3): no Lua counterpart (None); arguments may be lists
+    "thr_countdown_seq": (["threads_countdown.mv"], None, ["20000000", "seq"], ["4000000", "seq"]),
+    "thr_countdown_2": (["threads_countdown.mv"], None, ["20000000", "2"], ["4000000", "2"]),
+    "thr_countdown_4": (["threads_countdown.mv"], None, ["20000000", "4"], ["4000000", "4"]),
+    "thr_countdown_gilseq": (["threads_countdown.mv"], None, ["20000000", "gilseq"], ["4000000", "gilseq"]),
+    "thr_sleep100": (["io_sleep.mv"], None, "100", "100"),
+    "thr_pingpong": (["lock_pingpong.mv"], None, "100000", "20000"),
 }
+THREAD_BENCHMARKS = [b for b in BENCHMARKS if b.startswith("thr_")]
 
 
 def command(impl, exe, bench, quick):
@@ -36,7 +45,40 @@ def command(impl, exe, bench, quick):
     if args and args[0].endswith((".mv", ".lua")):
         args[0] = os.path.join(HERE, args[0])
     n = small if quick else full
-    return [exe] + args + ([n] if n else [])
+    return [exe] + args + (list(n) if isinstance(n, list) else [n] if n else [])
+
+
+def thread_figures(results, opts, impls):
+    """The figures of issue 3, derived from the medians (and gil_slices.mv for minivm)."""
+    print("\nthreads and the GIL (issue 3 figures):")
+    for impl, exe in impls:
+        med = results.get
+        if not med("thr_countdown_seq") or impl not in med("thr_countdown_seq"):
+            continue
+        seq = med("thr_countdown_seq")[impl]
+        line = [f"  {impl:8s}"]
+        for k in ("2", "4"):
+            r = med(f"thr_countdown_{k}")
+            if r and impl in r:
+                line.append(f"countdown {k} threads / sequential: {r[impl] / seq:.3f}")
+        r = med("thr_countdown_gilseq")
+        if r and impl in r:
+            line.append(f"single thread with GIL / without: {r[impl] / seq:.3f}")
+        print(";  ".join(line))
+        r = med("thr_sleep100")
+        if r and impl in r:
+            print(f"  {impl:8s}100 threads x sleep(0.1): {r[impl]:.3f} s wall (whole process)")
+        r = med("thr_pingpong")
+        if r and impl in r:
+            n = 20000 if opts.quick else 100000
+            print(f"  {impl:8s}lock ping-pong: {n / r[impl]:,.0f} round trips/s (incl. start-up)")
+    for impl, exe in impls:
+        if impl == "minivm":
+            print("  minivm mean time slice, 2 CPU-bound threads (bench/gil_slices.mv):")
+            proc = subprocess.run([exe, os.path.join(HERE, "gil_slices.mv")], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            for ln in proc.stdout.splitlines():
+                print("    " + ln)
 
 
 def run_once(cmd):
@@ -54,10 +96,12 @@ def main():
     ap.add_argument("--build", default=os.environ.get("MINIVM_BUILD", "build"),
                     help="build directory holding minivm (default: build)")
     ap.add_argument("--python", default="/usr/bin/python3", help="reference CPython")
+    ap.add_argument("--threads", action="store_true",
+                    help="only the thread/GIL benchmarks, plus the derived figures of issue 3")
     opts = ap.parse_args()
 
     runs = opts.runs or (2 if opts.quick else 5)
-    names = opts.benchmarks or list(BENCHMARKS)
+    names = opts.benchmarks or (THREAD_BENCHMARKS if opts.threads else list(BENCHMARKS))
     for n in names:
         if n not in BENCHMARKS:
             ap.error(f"unknown benchmark {n!r}")
@@ -80,6 +124,8 @@ def main():
         outputs = {}
         for _ in range(runs):
             for impl, exe in impls:
+                if impl == "lua5.4" and BENCHMARKS[bench][1] is None:
+                    continue
                 elapsed, rc, out = run_once(command(impl, exe, bench, opts.quick))
                 if rc != 0:
                     print(f"warning: {impl} {bench} exited with status {rc}", file=sys.stderr)
@@ -87,7 +133,7 @@ def main():
                 outputs.setdefault(impl, out)
         if "minivm" in outputs and outputs["minivm"] != outputs["python3"]:
             print(f"warning: minivm and python3 print different results for {bench}", file=sys.stderr)
-        results[bench] = {impl: statistics.median(ts) for impl, ts in times.items()}
+        results[bench] = {impl: statistics.median(ts) for impl, ts in times.items() if ts}
 
     cols = [impl for impl, _ in impls]
     header = ["benchmark"] + [f"{c} (s)" for c in cols]
@@ -97,16 +143,18 @@ def main():
         header.append("Lua/CPython")
     rows = []
     for bench, med in results.items():
-        row = [bench] + [f"{med[c]:.3f}" for c in cols]
+        row = [bench] + [f"{med[c]:.3f}" if c in med else "-" for c in cols]
         if "minivm" in cols:
             row.append(f"{med['minivm'] / med['python3']:.2f}")
         if "lua5.4" in cols:
-            row.append(f"{med['lua5.4'] / med['python3']:.2f}")
+            row.append(f"{med['lua5.4'] / med['python3']:.2f}" if "lua5.4" in med else "-")
         rows.append(row)
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     print(f"median of {runs} runs{' (quick inputs)' if opts.quick else ''}")
     for r in [header, ["-" * w for w in widths]] + rows:
         print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+    if any(b in THREAD_BENCHMARKS for b in names):
+        thread_figures(results, opts, impls)
 
 
 if __name__ == "__main__":

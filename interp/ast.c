@@ -47,8 +47,9 @@ void mv_ast_arena_free(mv_ast_arena *a) {
 void *mv_ast_alloc(mv_ast_arena *a, size_t size) {
     size = (size + 15) & ~(size_t)15;
     if ((size_t)(a->end - a->cur) < size) {
-        size_t csize = size > 32768 ? size : 32768;
-        chunk *c = malloc(sizeof(chunk) + csize);
+        /* big calloc'd chunks come zeroed straight from mmap: no memset per node */
+        size_t csize = size > 256 * 1024 ? size : 256 * 1024;
+        chunk *c = calloc(1, sizeof(chunk) + csize);
         if (!c) return NULL;
         c->next = a->chunks;
         c->size = csize;
@@ -58,7 +59,6 @@ void *mv_ast_alloc(mv_ast_arena *a, size_t size) {
     }
     void *p = a->cur;
     a->cur += size;
-    memset(p, 0, size);
     return p;
 }
 
@@ -404,11 +404,72 @@ static void dump_expr(out *o, mv_expr *e) {
     puts_(o, ")");
 }
 
+/* match patterns (CPython's Match* nodes) */
+static void f_patterns(out *o, bool *first, const char *name, mv_ast_seq s);
+static void f_pattern(out *o, bool *first, const char *name, mv_pattern *pt) {
+    static const char *const names[] = {"MatchValue", "MatchSingleton", "MatchSequence", "MatchMapping",
+                                        "MatchClass", "MatchStar", "MatchAs", "MatchOr"};
+    bool f2 = true;
+    if (!pt) return;
+    if (name) {
+        field_sep(o, first);
+        puts_(o, name);
+        puts_(o, "=");
+    }
+    puts_(o, names[pt->kind]);
+    puts_(o, "(");
+    switch (pt->kind) {
+    case P_MATCHVALUE: f_expr(o, &f2, "value", pt->u.value.value); break;
+    case P_MATCHSINGLETON:
+        puts_(o, "value=");
+        dump_constant(o, pt->u.singleton.value);
+        f2 = false;
+        break;
+    case P_MATCHSEQUENCE: f_patterns(o, &f2, "patterns", pt->u.seq.patterns); break;
+    case P_MATCHOR: f_patterns(o, &f2, "patterns", pt->u.or_.patterns); break;
+    case P_MATCHMAPPING:
+        f_exprs(o, &f2, "keys", pt->u.mapping.keys);
+        f_patterns(o, &f2, "patterns", pt->u.mapping.patterns);
+        f_str(o, &f2, "rest", pt->u.mapping.rest);
+        break;
+    case P_MATCHCLASS:
+        f_expr(o, &f2, "cls", pt->u.cls.cls);
+        f_patterns(o, &f2, "patterns", pt->u.cls.patterns);
+        puts_(o, ", kwd_attrs=[");
+        for (size_t i = 0; i < pt->u.cls.kwd_attrs.n; i++) {
+            if (i) puts_(o, ", ");
+            put_strrepr(o, pt->u.cls.kwd_attrs.items[i]);
+        }
+        puts_(o, "]");
+        f_patterns(o, &f2, "kwd_patterns", pt->u.cls.kwd_patterns);
+        break;
+    case P_MATCHSTAR: f_str(o, &f2, "name", pt->u.star.name); break;
+    case P_MATCHAS:
+        f_pattern(o, &f2, "pattern", pt->u.as.pattern);
+        f_str(o, &f2, "name", pt->u.as.name);
+        break;
+    }
+    put_span(o, f2, pt->span);
+    puts_(o, ")");
+}
+static void f_patterns(out *o, bool *first, const char *name, mv_ast_seq s) {
+    field_sep(o, first);
+    puts_(o, name);
+    puts_(o, "=[");
+    for (size_t i = 0; i < s.n; i++) {
+        bool f2 = true;
+        if (i) puts_(o, ", ");
+        f_pattern(o, &f2, NULL, s.items[i]);
+    }
+    puts_(o, "]");
+}
+
 static void dump_stmt(out *o, mv_stmt *s) {
     static const char *const names[] = {
         "FunctionDef", "AsyncFunctionDef", "ClassDef", "Return", "Delete", "Assign", "AugAssign",
         "AnnAssign", "For", "AsyncFor", "While", "If", "With", "AsyncWith", "Raise", "Try",
-        "Assert", "Import", "ImportFrom", "Global", "Nonlocal", "Expr", "Pass", "Break", "Continue"};
+        "Assert", "Import", "ImportFrom", "Global", "Nonlocal", "Expr", "Pass", "Break", "Continue",
+        "Match"};
     bool first = true;
     puts_(o, names[s->kind]);
     puts_(o, "(");
@@ -527,6 +588,21 @@ static void dump_stmt(out *o, mv_stmt *s) {
         break;
     case S_EXPR: f_expr(o, &first, "value", s->u.expr.value); break;
     case S_PASS: case S_BREAK: case S_CONTINUE: break;
+    case S_MATCH:
+        f_expr(o, &first, "subject", s->u.match.subject);
+        puts_(o, ", cases=[");
+        for (size_t i = 0; i < s->u.match.cases.n; i++) {
+            mv_match_case *mc = s->u.match.cases.items[i];
+            bool f2 = true;
+            if (i) puts_(o, ", ");
+            puts_(o, "match_case(");
+            f_pattern(o, &f2, "pattern", mc->pattern);
+            f_expr(o, &f2, "guard", mc->guard);
+            f_stmts(o, &f2, "body", mc->body);
+            puts_(o, ")");
+        }
+        puts_(o, "]");
+        break;
     }
     put_span(o, first, s->span);
     puts_(o, ")");

@@ -100,8 +100,30 @@ struct mv_expr {
 typedef enum {
     S_FUNCTIONDEF, S_ASYNCFUNCTIONDEF, S_CLASSDEF, S_RETURN, S_DELETE, S_ASSIGN, S_AUGASSIGN,
     S_ANNASSIGN, S_FOR, S_ASYNCFOR, S_WHILE, S_IF, S_WITH, S_ASYNCWITH, S_RAISE, S_TRY,
-    S_ASSERT, S_IMPORT, S_IMPORTFROM, S_GLOBAL, S_NONLOCAL, S_EXPR, S_PASS, S_BREAK, S_CONTINUE
+    S_ASSERT, S_IMPORT, S_IMPORTFROM, S_GLOBAL, S_NONLOCAL, S_EXPR, S_PASS, S_BREAK, S_CONTINUE,
+    S_MATCH
 } mv_stmt_kind;
+
+/* match statement patterns (CPython's `pattern` nodes) */
+typedef enum {
+    P_MATCHVALUE, P_MATCHSINGLETON, P_MATCHSEQUENCE, P_MATCHMAPPING, P_MATCHCLASS, P_MATCHSTAR,
+    P_MATCHAS, P_MATCHOR
+} mv_pattern_kind;
+typedef struct mv_pattern mv_pattern;
+struct mv_pattern {
+    mv_pattern_kind kind;
+    mv_span span;
+    union {
+        struct { mv_expr *value; } value;
+        struct { Value value; /* None, True or False */ } singleton;
+        struct { mv_ast_seq patterns; } seq, or_; /* of mv_pattern* */
+        struct { mv_ast_seq keys /* mv_expr* */, patterns; const char *rest; /* or NULL */ } mapping;
+        struct { mv_expr *cls; mv_ast_seq patterns, kwd_attrs /* const char* */, kwd_patterns; } cls;
+        struct { const char *name; /* NULL for *_ */ } star;
+        struct { mv_pattern *pattern; /* or NULL */ const char *name; /* NULL for _ */ } as;
+    } u;
+};
+typedef struct { mv_pattern *pattern; mv_expr *guard; /* or NULL */ mv_ast_seq body; } mv_match_case;
 
 struct mv_stmt {
     mv_stmt_kind kind;
@@ -124,6 +146,7 @@ struct mv_stmt {
         struct { const char *module; /* may be NULL */ mv_ast_seq names; int level; } importfrom;
         struct { mv_ast_seq names; /* const char* */ } global, nonlocal;
         struct { mv_expr *value; } expr;
+        struct { mv_expr *subject; mv_ast_seq cases; /* mv_match_case* */ } match;
     } u;
 };
 

@@ -350,20 +350,34 @@ static int compile_lambda(mv_compiler *c, mv_expr *e) {
 
 /* ---- comprehensions ---- */
 
+void mv_c_emit_await(mv_compiler *c, int where) {
+    mv_c_emit(c, OP_GET_AWAITABLE, where);
+    mv_c_load_const(c, MV_NONE);
+    mv_c_emit(c, OP_YIELD_FROM, 0);
+}
+
 static int comp_generator(mv_compiler *c, mv_expr *e, mv_ast_seq gens, size_t idx, mv_expr *elt,
                           mv_expr *val) {
     mv_comprehension *g = gens.items[idx];
     int l_start = mv_c_new_label(c), l_end = mv_c_new_label(c);
-    if (g->is_async) return mv_c_error(c, "asynchronous comprehensions are not supported yet", e->span);
     if (idx == 0) {
         mv_c_emit(c, OP_LOAD_FAST, 0);
     } else {
         if (mv_c_expr(c, g->iter) < 0) return -1;
-        mv_c_emit(c, OP_GET_ITER, 0);
+        mv_c_emit(c, g->is_async ? OP_GET_AITER : OP_GET_ITER, 0);
     }
     mv_c_use_label(c, l_start);
     mv_c_set_pos(c, e->span);
-    mv_c_emit_jump(c, OP_FOR_ITER, l_end);
+    if (g->is_async) {
+        /* the loop ends with StopAsyncIteration from __anext__, caught by END_ASYNC_FOR at l_end */
+        mv_c_emit_jump(c, OP_SETUP_FINALLY, l_end);
+        mv_c_emit(c, OP_GET_ANEXT, 0);
+        mv_c_load_const(c, MV_NONE);
+        mv_c_emit(c, OP_YIELD_FROM, 0);
+        mv_c_emit(c, OP_POP_BLOCK, 0);
+    } else {
+        mv_c_emit_jump(c, OP_FOR_ITER, l_end);
+    }
     if (mv_c_store_target(c, g->target) < 0) return -1;
     for (size_t i = 0; i < g->ifs.n; i++)
         if (mv_c_jump_if(c, g->ifs.items[i], false, l_start) < 0) return -1;
@@ -375,6 +389,7 @@ static int comp_generator(mv_compiler *c, mv_expr *e, mv_ast_seq gens, size_t id
         case E_GENEXP:
             if (mv_c_expr(c, elt) < 0) return -1;
             mv_c_set_pos(c, elt->span);
+            if (c->u->ste->coroutine) mv_c_emit(c, OP_ASYNC_GEN_WRAP, 0);
             mv_c_emit(c, OP_YIELD_VALUE, 0);
             mv_c_emit(c, OP_POP_TOP, 0);
             break;
@@ -395,6 +410,7 @@ static int comp_generator(mv_compiler *c, mv_expr *e, mv_ast_seq gens, size_t id
     mv_c_set_pos(c, e->span);
     mv_c_emit_jump(c, OP_JUMP, l_start);
     mv_c_use_label(c, l_end);
+    if (g->is_async) mv_c_emit(c, OP_END_ASYNC_FOR, 0);
     return 0;
 }
 
@@ -416,7 +432,15 @@ static int compile_comprehension(mv_compiler *c, mv_expr *e) {
         gens = e->u.comp.generators;
         elt = e->u.comp.elt;
     }
+    mv_cunit *outer = c->u;
     if (mv_c_enter_scope(c, name, STE_FUNCTION, e, e->span.lineno) < 0) return -1;
+    bool is_async = c->u->ste->coroutine;
+    if (is_async && e->kind != E_GENEXP && !outer->ste->comprehension &&
+        !(outer->scope_type == STE_FUNCTION && outer->ste->coroutine)) {
+        mv_code *co = mv_c_exit_scope(c);
+        MV_XDECREF((Value)co);
+        return mv_c_error(c, "asynchronous comprehension outside of an asynchronous function", e->span);
+    }
     c->u->argcount = 1;
     mv_c_set_pos(c, e->span);
     if (e->kind == E_LISTCOMP) mv_c_emit(c, OP_BUILD_LIST, 0);
@@ -439,8 +463,9 @@ static int compile_comprehension(mv_compiler *c, mv_expr *e) {
     mv_comprehension *first = gens.items[0];
     if (mv_c_expr(c, first->iter) < 0) return -1;
     mv_c_set_pos(c, e->span);
-    mv_c_emit(c, OP_GET_ITER, 0);
+    mv_c_emit(c, first->is_async ? OP_GET_AITER : OP_GET_ITER, 0);
     mv_c_emit(c, OP_CALL, 1);
+    if (is_async && e->kind != E_GENEXP) mv_c_emit_await(c, 0);
     return 0;
 }
 
@@ -743,7 +768,12 @@ static int compile_expr_inner(mv_compiler *c, mv_expr *e) {
     case E_GENEXP:
         return compile_comprehension(c, e);
     case E_AWAIT:
-        return mv_c_error(c, "'await' is not supported yet", e->span);
+        if (c->u->scope_type != STE_FUNCTION) return mv_c_error(c, "'await' outside function", e->span);
+        if (!c->u->ste->coroutine) return mv_c_error(c, "'await' outside async function", e->span);
+        if (mv_c_expr(c, e->u.await_.value) < 0) return -1;
+        mv_c_set_pos(c, e->span);
+        mv_c_emit_await(c, 0);
+        return 0;
     case E_YIELD:
         if (c->u->scope_type != STE_FUNCTION) return mv_c_error(c, "'yield' outside function", e->span);
         if (e->u.yield.value) {
@@ -751,10 +781,12 @@ static int compile_expr_inner(mv_compiler *c, mv_expr *e) {
         } else {
             mv_c_load_const(c, MV_NONE);
         }
+        if (c->u->ste->coroutine) mv_c_emit(c, OP_ASYNC_GEN_WRAP, 0);
         mv_c_emit(c, OP_YIELD_VALUE, 0);
         return 0;
     case E_YIELDFROM:
         if (c->u->scope_type != STE_FUNCTION) return mv_c_error(c, "'yield' outside function", e->span);
+        if (c->u->ste->coroutine) return mv_c_error(c, "'yield from' inside async function", e->span);
         if (mv_c_expr(c, e->u.yieldfrom.value) < 0) return -1;
         mv_c_emit(c, OP_GET_YIELD_FROM_ITER, 0);
         mv_c_load_const(c, MV_NONE);

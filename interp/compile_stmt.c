@@ -225,9 +225,11 @@ static int unwind_fblock(mv_compiler *c, mv_fblock *fb, bool preserve_tos, mv_sp
         mv_c_emit(c, OP_POP_EXCEPT, 0);
         return 0;
     case FB_WITH:
+    case FB_ASYNC_WITH:
         mv_c_emit(c, OP_POP_BLOCK, 0);
         if (preserve_tos) mv_c_emit(c, OP_SWAP, 2);
         mv_c_emit(c, OP_CALL_EXIT, 0);
+        if (fb->type == FB_ASYNC_WITH) mv_c_emit_await(c, 2);
         mv_c_emit(c, OP_POP_TOP, 0);
         return 0;
     case FB_HANDLER_CLEANUP:
@@ -267,6 +269,8 @@ static int compile_unwind_stack(mv_compiler *c, bool preserve_tos, mv_fblock **l
 
 static int compile_return(mv_compiler *c, mv_stmt *s) {
     if (c->u->scope_type != STE_FUNCTION) return mv_c_error(c, "'return' outside function", s->span);
+    if (s->u.ret.value && c->u->ste->coroutine && c->u->ste->generator)
+        return mv_c_error(c, "'return' with value in async generator", s->span);
     if (s->u.ret.value) {
         if (mv_c_expr(c, s->u.ret.value) < 0) return -1;
         if (compile_unwind_stack(c, true, NULL, s->span) < 0) return -1;
@@ -347,9 +351,37 @@ static int compile_while(mv_compiler *c, mv_stmt *s) {
     return 0;
 }
 
+/* async for: the loop ends when __anext__'s awaitable raises StopAsyncIteration, caught by the
+   SETUP_FINALLY handler END_ASYNC_FOR (which re-raises anything else) */
+static int compile_async_for(mv_compiler *c, mv_stmt *s) {
+    if (c->u->scope_type != STE_FUNCTION || !c->u->ste->coroutine)
+        return mv_c_error(c, "'async for' outside async function", s->span);
+    int l_start = mv_c_new_label(c), l_except = mv_c_new_label(c), l_end = mv_c_new_label(c);
+    if (mv_c_expr(c, s->u.for_.iter) < 0) return -1;
+    mv_c_set_pos(c, s->u.for_.iter->span);
+    mv_c_emit(c, OP_GET_AITER, 0);
+    mv_c_use_label(c, l_start);
+    mv_c_set_pos(c, s->span);
+    mv_c_emit_jump(c, OP_SETUP_FINALLY, l_except);
+    mv_c_emit(c, OP_GET_ANEXT, 0);
+    mv_c_load_const(c, MV_NONE);
+    mv_c_emit(c, OP_YIELD_FROM, 0);
+    mv_c_emit(c, OP_POP_BLOCK, 0);
+    if (mv_c_store_target(c, s->u.for_.target) < 0) return -1;
+    if (mv_c_push_fblock(c, FB_FOR_LOOP, l_start, l_end, NULL, s->span) < 0) return -1;
+    if (mv_c_stmts(c, s->u.for_.body) < 0) return -1;
+    mv_c_pop_fblock(c);
+    mv_c_set_pos(c, s->span);
+    mv_c_emit_jump(c, OP_JUMP, l_start);
+    mv_c_use_label(c, l_except);
+    mv_c_emit(c, OP_END_ASYNC_FOR, 0);
+    if (mv_c_stmts(c, s->u.for_.orelse) < 0) return -1;
+    mv_c_use_label(c, l_end);
+    return 0;
+}
+
 static int compile_for(mv_compiler *c, mv_stmt *s) {
-    if (s->kind == S_ASYNCFOR)
-        return mv_c_error(c, "'async for' is not supported yet", s->span);
+    if (s->kind == S_ASYNCFOR) return compile_async_for(c, s);
     int l_start = mv_c_new_label(c), l_cleanup = mv_c_new_label(c), l_end = mv_c_new_label(c);
     if (mv_c_expr(c, s->u.for_.iter) < 0) return -1;
     mv_c_set_pos(c, s->u.for_.iter->span);
@@ -470,15 +502,22 @@ static int compile_try_finally(mv_compiler *c, mv_stmt *s) {
 }
 
 static int compile_with(mv_compiler *c, mv_stmt *s, size_t pos) {
-    if (s->kind == S_ASYNCWITH) return mv_c_error(c, "'async with' is not supported yet", s->span);
+    bool is_async = s->kind == S_ASYNCWITH;
+    if (is_async && (c->u->scope_type != STE_FUNCTION || !c->u->ste->coroutine))
+        return mv_c_error(c, "'async with' outside async function", s->span);
     mv_withitem *w = s->u.with.items.items[pos];
     int l_exc = mv_c_new_label(c), l_end = mv_c_new_label(c), l_cleanup = mv_c_new_label(c),
         l_supp = mv_c_new_label(c);
     if (mv_c_expr(c, w->context_expr) < 0) return -1;
     mv_c_set_pos(c, w->context_expr->span);
-    mv_c_emit(c, OP_BEFORE_WITH, 0);
+    if (is_async) {
+        mv_c_emit(c, OP_BEFORE_ASYNC_WITH, 0);
+        mv_c_emit_await(c, 1);
+    } else {
+        mv_c_emit(c, OP_BEFORE_WITH, 0);
+    }
     mv_c_emit_jump(c, OP_SETUP_CLEANUP, l_exc);
-    if (mv_c_push_fblock(c, FB_WITH, -1, -1, NULL, s->span) < 0) return -1;
+    if (mv_c_push_fblock(c, is_async ? FB_ASYNC_WITH : FB_WITH, -1, -1, NULL, s->span) < 0) return -1;
     if (w->optional_vars) {
         if (mv_c_store_target(c, w->optional_vars) < 0) return -1;
     } else {
@@ -494,12 +533,14 @@ static int compile_with(mv_compiler *c, mv_stmt *s, size_t pos) {
     c->u->pos.end_line = c->u->pos.line;
     mv_c_emit(c, OP_POP_BLOCK, 0);
     mv_c_emit(c, OP_CALL_EXIT, 0);
+    if (is_async) mv_c_emit_await(c, 2);
     mv_c_emit(c, OP_POP_TOP, 0);
     mv_c_emit_jump(c, OP_JUMP, l_end);
     mv_c_use_label(c, l_exc);
     mv_c_emit(c, OP_PUSH_EXC_INFO, 0);
     mv_c_emit_jump(c, OP_SETUP_CLEANUP, l_cleanup);
     mv_c_emit(c, OP_WITH_EXCEPT_START, 0);
+    if (is_async) mv_c_emit_await(c, 2);
     mv_c_emit_jump(c, OP_POP_JUMP_IF_TRUE, l_supp);
     mv_c_emit(c, OP_RERAISE, 0);
     mv_c_use_label(c, l_supp);
@@ -752,6 +793,8 @@ int mv_c_stmt(mv_compiler *c, mv_stmt *s) {
         return compile_break(c, s, true);
     case S_CONTINUE:
         return compile_break(c, s, false);
+    case S_MATCH:
+        return mv_c_match(c, s);
     }
     return 0;
 }

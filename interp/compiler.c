@@ -296,8 +296,9 @@ int mv_c_enter_scope(mv_compiler *c, const char *name, int scope_type, const voi
             u->qualname = mv_str_fromf("%s.%s", mv_str_data(p->qualname), name);
         }
     }
-    if (ste->generator) u->flags |= MV_CO_GENERATOR;
-    if (ste->coroutine) u->flags |= MV_CO_COROUTINE;
+    if (ste->generator && ste->coroutine) u->flags |= MV_CO_ASYNC_GENERATOR;
+    else if (ste->generator) u->flags |= MV_CO_GENERATOR;
+    else if (ste->coroutine) u->flags |= MV_CO_COROUTINE;
     if (ste->has_varargs) u->flags |= MV_CO_VARARGS;
     if (ste->has_varkw) u->flags |= MV_CO_VARKEYWORDS;
     if (ste->nested) u->flags |= MV_CO_NESTED;

@@ -21,7 +21,7 @@ typedef struct {
 /* compile-time block kinds, for unwinding on break/continue/return (as CPython's fblocks) */
 enum {
     FB_WHILE_LOOP, FB_FOR_LOOP, FB_TRY_EXCEPT, FB_FINALLY_TRY, FB_FINALLY_END, FB_WITH,
-    FB_HANDLER_CLEANUP, FB_POP_VALUE, FB_EXCEPTION_HANDLER
+    FB_HANDLER_CLEANUP, FB_POP_VALUE, FB_EXCEPTION_HANDLER, FB_ASYNC_WITH
 };
 
 typedef struct {
@@ -101,6 +101,9 @@ int mv_c_stmts(mv_compiler *c, mv_ast_seq seq);
 int mv_c_body(mv_compiler *c, mv_ast_seq body, bool docstring_as_store);
 int mv_c_make_closure(mv_compiler *c, mv_code *co, int flags);
 
+/* compile_match.c: the match statement */
+int mv_c_match(mv_compiler *c, mv_stmt *s);
+
 /* compile_expr.c */
 int mv_c_expr(mv_compiler *c, mv_expr *e);
 int mv_c_nameop(mv_compiler *c, const char *name, mv_expr_ctx ctx);
@@ -111,5 +114,8 @@ int mv_c_call_helper(mv_compiler *c, int n_pushed, mv_ast_seq args, mv_ast_seq k
 int mv_c_lambda_or_func_defaults(mv_compiler *c, mv_arguments *a, int *flags);
 int mv_c_annotations(mv_compiler *c, mv_arguments *a, mv_expr *returns, int *flags);
 
+
+/* `await` of the value on the stack (GET_AWAITABLE where; LOAD_CONST None; YIELD_FROM) */
+void mv_c_emit_await(mv_compiler *c, int where);
 
 #endif

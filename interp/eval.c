@@ -13,6 +13,7 @@
 #include "code.h"
 #include "dict.h"
 #include "eval_helpers.h"
+#include "eval_match.h"
 #include "exc.h"
 #include "func.h"
 #include "gen.h"
@@ -167,6 +168,7 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define TOP() (sp[-1])
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
+#define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
         if (atomic_load_explicit(breaker, memory_order_relaxed) && handle_breaker(t) < 0)          \
@@ -219,6 +221,7 @@ dispatch_opcode:
 
     TARGET(POP_TOP) {
         Value v = POP();
+        SAVE_LASTI(); /* a dying object may want the current line (never-awaited coroutine warning) */
         MV_XDECREF(v);
         DISPATCH();
     }
@@ -304,6 +307,7 @@ dispatch_opcode:
 
     TARGET(DELETE_FAST) {
         Value old = fast[oparg];
+        SAVE_LASTI();
         if (!old) {
             mv_evh_unbound_local(t, co, oparg);
             goto error;
@@ -393,6 +397,7 @@ dispatch_opcode:
 
     TARGET(STORE_NAME) {
         Value name = NAME(oparg);
+        SAVE_LASTI();
         Value v = POP();
         Value locals = f->locals;
         int rc;
@@ -410,6 +415,7 @@ dispatch_opcode:
 
     TARGET(DELETE_NAME) {
         Value name = NAME(oparg);
+        SAVE_LASTI();
         Value locals = f->locals;
         int rc = mv_dict_check(locals) ? (mv_dict_get_str(locals, name) ? mv_dict_del(t, locals, name) : -2)
                                        : mv_delitem(t, locals, name);
@@ -441,6 +447,7 @@ dispatch_opcode:
 
     TARGET(STORE_GLOBAL) {
         Value v = POP();
+        SAVE_LASTI();
         int rc = mv_dict_set(t, f->globals, NAME(oparg), v);
         MV_DECREF(v);
         if (rc < 0) goto error;
@@ -449,6 +456,7 @@ dispatch_opcode:
 
     TARGET(DELETE_GLOBAL) {
         Value name = NAME(oparg);
+        SAVE_LASTI();
         if (!mv_dict_get_str(f->globals, name)) {
             mv_evh_name_error(t, name);
             goto error;
@@ -1043,7 +1051,7 @@ dispatch_opcode:
         if (!MV_IS_SMALL(callable) && callable->type == &mv_func_type) {
             mv_func *fn = (mv_func *)callable;
             mv_code *nco = fn->code;
-            if (!(nco->flags & (MV_CO_GENERATOR | MV_CO_COROUTINE))) {
+            if (!(nco->flags & (MV_CO_GENERATOR | MV_CO_COROUTINE | MV_CO_ASYNC_GENERATOR))) {
                 if (t->depth >= vm->recursion_limit) {
                     mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
                     goto call_error;
@@ -1305,12 +1313,112 @@ dispatch_opcode:
 
     TARGET(GET_YIELD_FROM_ITER) {
         Value v = TOP();
-        if (MV_IS_SMALL(v) || v->type != &mv_gen_type) {
+        if (!MV_IS_SMALL(v) && v->type == &mv_coro_type) {
+            if (!(co->flags & (MV_CO_COROUTINE | MV_CO_ITERABLE_COROUTINE))) {
+                mv_err_set(t, &mv_exc_TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
+                goto error;
+            }
+        } else if (MV_IS_SMALL(v) || v->type != &mv_gen_type) {
             Value it = mv_iter(t, v);
             if (!it) goto error;
             MV_DECREF(v);
             sp[-1] = it;
         }
+        DISPATCH();
+    }
+
+    TARGET(GET_AWAITABLE) {
+        Value v = TOP();
+        SAVE_LASTI();
+        Value it = mv_coro_get_awaitable(t, v, oparg);
+        if (!it) goto error;
+        MV_DECREF(v);
+        sp[-1] = it;
+        DISPATCH();
+    }
+
+    TARGET(GET_AITER) {
+        Value v = TOP();
+        Value it = mv_evh_get_aiter(t, v);
+        if (!it) goto error;
+        MV_DECREF(v);
+        sp[-1] = it;
+        DISPATCH();
+    }
+
+    TARGET(GET_ANEXT) {
+        Value aw = mv_evh_get_anext(t, TOP());
+        if (!aw) goto error;
+        PUSH(aw);
+        DISPATCH();
+    }
+
+    TARGET(BEFORE_ASYNC_WITH) {
+        Value mgr = TOP();
+        Value exitf, res;
+        if (mv_evh_before_async_with(t, mgr, &exitf, &res) < 0) goto error;
+        MV_DECREF(mgr);
+        sp[-1] = exitf;
+        PUSH(res);
+        DISPATCH();
+    }
+
+    TARGET(END_ASYNC_FOR) {
+        Value exc = POP();
+        if (mv_isinstance_of(exc, &mv_exc_StopAsyncIteration)) {
+            MV_DECREF(exc);
+            Value aiter = POP();
+            MV_DECREF(aiter);
+            DISPATCH();
+        }
+        Value cur = t->curexc;
+        t->curexc = exc;
+        MV_XDECREF(cur);
+        goto exception_unwind;
+    }
+
+    TARGET(ASYNC_GEN_WRAP) {
+        sp[-1] = mv_asyncgen_wrap(sp[-1]);
+        DISPATCH();
+    }
+
+    /* match statement (eval_match.c) */
+    TARGET(GET_LEN) {
+        int64_t n = mv_len(t, TOP());
+        if (n < 0) goto error;
+        Value v = mv_int_from_i64(n);
+        if (!v) goto error;
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(MATCH_MAPPING) {
+        Value r = mv_match_is_mapping(TOP()) ? MV_TRUE : MV_FALSE;
+        PUSH(r);
+        DISPATCH();
+    }
+
+    TARGET(MATCH_SEQUENCE) {
+        Value r = mv_match_is_sequence(TOP()) ? MV_TRUE : MV_FALSE;
+        PUSH(r);
+        DISPATCH();
+    }
+
+    TARGET(MATCH_KEYS) {
+        Value v = mv_match_keys(t, SECOND(), TOP());
+        if (!v) goto error;
+        PUSH(v);
+        DISPATCH();
+    }
+
+    TARGET(MATCH_CLASS) {
+        Value names = POP(), cls = POP(), subject = TOP();
+        Value v = mv_match_class(t, subject, cls, oparg, names);
+        MV_DECREF(names);
+        MV_DECREF(cls);
+        if (!v) goto error;
+        sp[-1] = v;
+        MV_DECREF(subject);
         DISPATCH();
     }
 

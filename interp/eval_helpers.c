@@ -504,7 +504,7 @@ Value mv_evh_make_function(mv_thread *t, mv_frame *f, int flags, Value *sp) {
 
 Value mv_evh_yield_from_send(mv_thread *t, Value recv, Value v, Value *result) {
     *result = NULL;
-    if (!MV_IS_SMALL(recv) && recv->type == &mv_gen_type) {
+    if (!MV_IS_SMALL(recv) && (recv->type == &mv_gen_type || recv->type == &mv_coro_type)) {
         Value r = mv_gen_send(t, recv, v, result);
         return r;
     }
@@ -530,3 +530,81 @@ Value mv_evh_yield_from_send(mv_thread *t, Value recv, Value v, Value *result) {
     return NULL;
 }
 
+
+/* ---- coroutines ---- */
+
+/* Call the special method `descr` (found on the type) on obj: new ref or NULL. */
+static Value call_special(mv_thread *t, Value descr, Value obj) {
+    Value b = mv_evh_bind_special(t, descr, obj);
+    if (!b) return NULL;
+    Value r = mv_call0(t, b);
+    MV_DECREF(b);
+    return r;
+}
+
+Value mv_evh_get_aiter(mv_thread *t, Value obj) {
+    static Value s_aiter, s_anext;
+    mv_type *tp = MV_TYPE(obj);
+    Value m = mv_type_lookup(tp, intern_static(t, &s_aiter, "__aiter__"));
+    if (!m)
+        return mv_err_format(t, &mv_exc_TypeError, "'async for' requires an object with __aiter__ method, got %s",
+                             tp->name);
+    Value it = call_special(t, m, obj);
+    if (!it) return NULL;
+    if (!mv_type_lookup(MV_TYPE(it), intern_static(t, &s_anext, "__anext__"))) {
+        mv_err_format(t, &mv_exc_TypeError,
+                      "'async for' received an object from __aiter__ that does not implement __anext__: %s",
+                      MV_TYPE(it)->name);
+        MV_DECREF(it);
+        return NULL;
+    }
+    return it;
+}
+
+Value mv_evh_get_anext(mv_thread *t, Value aiter) {
+    static Value s_anext, s_await;
+    mv_type *tp = MV_TYPE(aiter);
+    Value m = mv_type_lookup(tp, intern_static(t, &s_anext, "__anext__"));
+    if (!m)
+        return mv_err_format(t, &mv_exc_TypeError, "'async for' requires an iterator with __anext__ method, got %s",
+                             tp->name);
+    Value aw = call_special(t, m, aiter);
+    if (!aw) return NULL;
+    if (MV_TYPE(aw) != &mv_coro_type && !mv_type_lookup(MV_TYPE(aw), intern_static(t, &s_await, "__await__"))) {
+        mv_err_format(t, &mv_exc_TypeError, "'async for' received an invalid object from __anext__: %s",
+                      MV_TYPE(aw)->name);
+        MV_DECREF(aw);
+        return NULL;
+    }
+    Value it = mv_coro_get_awaitable(t, aw, 0);
+    MV_DECREF(aw);
+    return it;
+}
+
+int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out) {
+    static Value s_aenter, s_aexit;
+    mv_type *tp = MV_TYPE(mgr);
+    Value enter = mv_type_lookup(tp, intern_static(t, &s_aenter, "__aenter__"));
+    if (!enter) {
+        mv_err_format(t, &mv_exc_TypeError, "'%s' object does not support the asynchronous context manager protocol",
+                      tp->name);
+        return -1;
+    }
+    Value exit = mv_type_lookup(tp, intern_static(t, &s_aexit, "__aexit__"));
+    if (!exit) {
+        mv_err_format(t, &mv_exc_TypeError,
+                      "'%s' object does not support the asynchronous context manager protocol (missed __aexit__ method)",
+                      tp->name);
+        return -1;
+    }
+    Value bexit = mv_evh_bind_special(t, exit, mgr);
+    if (!bexit) return -1;
+    Value res = call_special(t, enter, mgr);
+    if (!res) {
+        MV_DECREF(bexit);
+        return -1;
+    }
+    *exit_out = bexit;
+    *res_out = res;
+    return 0;
+}

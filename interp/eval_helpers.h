@@ -26,5 +26,9 @@ int mv_evh_import_star(mv_thread *t, mv_frame *f, Value mod);
 int mv_evh_print_expr(mv_thread *t, Value v);
 Value mv_evh_make_function(mv_thread *t, mv_frame *f, int flags, Value *sp);
 Value mv_evh_yield_from_send(mv_thread *t, Value recv, Value v, Value *result);
+/* coroutines: GET_AITER, GET_ANEXT, BEFORE_ASYNC_WITH */
+Value mv_evh_get_aiter(mv_thread *t, Value obj);
+Value mv_evh_get_anext(mv_thread *t, Value aiter);
+int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out);
 
 #endif

@@ -118,7 +118,8 @@ static inline int cur_col(scanner *sc, size_t pos) {
 static int push_tok(scanner *sc, int type, size_t start, int lineno, int col) {
     mv_lexer *lx = sc->lx;
     if (lx->ntoks == lx->cap) {
-        size_t ncap = lx->cap ? lx->cap * 2 : 256;
+        /* first guess from the source size (about one token per 4 bytes) */
+        size_t ncap = lx->cap ? lx->cap * 2 : 64 + (sc->end - sc->pos) / 4;
         mv_token *nt = realloc(lx->toks, ncap * sizeof *nt);
         if (!nt) return -1;
         lx->toks = nt;

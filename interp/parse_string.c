@@ -14,6 +14,7 @@
 #include "../runtime/float.h"
 #include "../runtime/int.h"
 #include "../runtime/str.h"
+#include "../runtime/unicodename.h"
 
 /* ---- numbers ---- */
 
@@ -120,6 +121,22 @@ static int hexval(int ch) {
     return -1;
 }
 
+/* CPython decodes a str literal after rewriting each non-ASCII character as \UXXXXXXXX (and a
+   backslash before one as \u005c): its error positions count bytes of that text up to s[upto]. */
+static size_t escaped_offset(const char *s, size_t n, size_t upto) {
+    size_t off = 0;
+    for (size_t i = 0; i < upto; i++) {
+        if (s[i] == '\\') {
+            off++;
+            if (++i >= n || (unsigned char)s[i] >= 0x80) off += 5;
+            if (i >= upto) break;
+        }
+        unsigned char b = (unsigned char)s[i];
+        off += b < 0x80 ? 1 : b >= 0xC0 ? 10 : 0;
+    }
+    return off;
+}
+
 /* Decode s[i..n) (a literal part of a string body) into sb. */
 static int decode(strctx *c, sbuf *sb, const char *s, size_t n) {
     if (c->raw) {
@@ -206,9 +223,30 @@ static int decode(strctx *c, sbuf *sb, const char *s, size_t n) {
             continue;
         }
         case 'N':
-            if (!c->bytes)
-                return str_error(c, "(unicode error) \\N{...} escapes are not supported by minivm%s", NULL), -1;
-            /* fallthrough */
+            if (!c->bytes) {
+                const char *why = "malformed \\N character escape";
+                size_t stop = j; /* where CPython's decoder stops, for the error position */
+                if (j < n && s[j] == '{') {
+                    size_t close = j + 1;
+                    while (close < n && s[close] != '}') close++;
+                    stop = close;
+                    if (close < n && close > j + 1) {
+                        uint32_t cp;
+                        if (mv_unicode_lookup(s + j + 1, close - j - 1, &cp)) {
+                            if (!sb_addcp(sb, cp)) return -1;
+                            i = close + 1;
+                            continue;
+                        }
+                        why = "unknown Unicode character name";
+                        stop = close + 1;
+                    }
+                }
+                char msg[200];
+                snprintf(msg, sizeof msg, "(unicode error) 'unicodeescape' codec can't decode bytes in position %zu-%zu: %s",
+                         escaped_offset(s, n, bpos), escaped_offset(s, n, stop) - 1, why);
+                return str_error(c, "%s", msg), -1;
+            }
+            /* fallthrough - in bytes, \N is not an escape */
         default:
             /* unknown escape: kept as is (CPython warns) */
             if (!sb_add(sb, s + bpos, 1)) return -1;
@@ -433,8 +471,15 @@ static int fstring_body(strctx *c, joined *j, size_t *pos, size_t end, int depth
     while (i < end) {
         size_t k = i;
         while (k < end && s[k] != '{' && s[k] != '}') {
-            if (s[k] == '\\' && !c->raw && k + 1 < end && s[k + 1] == 'N' && k + 2 < end && s[k + 2] == '{')
-                return str_error(c, "(unicode error) \\N{...} escapes are not supported by minivm%s", NULL), -1;
+            if (s[k] == '\\' && !c->raw && k + 1 < end && (s[k + 1] == '\\' || s[k + 1] == 'N')) {
+                /* skip \\ and \N{NAME} so that the name's braces are not a field (as CPython) */
+                k += 2;
+                if (s[k - 1] == 'N' && k < end && s[k] == '{') {
+                    while (k < end && s[k] != '}') k++;
+                    if (k < end) k++;
+                }
+                continue;
+            }
             k++;
         }
         if (k > i && decode(c, &j->lit, s + i, k - i) < 0) return -1;

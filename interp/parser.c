@@ -237,6 +237,10 @@ static int block(mv_parser *p, mv_ast_seq *out, const char *what, int lineno) {
     return p->error ? -1 : 0;
 }
 
+int mv_parse_block(mv_parser *p, mv_ast_seq *out, const char *what, int lineno) {
+    return block(p, out, what, lineno);
+}
+
 /* ---- simple statements ---- */
 
 static bool is_augassign(int tt) { return tt >= TK_PLUSEQUAL && tt <= TK_ATEQUAL; }
@@ -903,6 +907,13 @@ static mv_stmt *statement(mv_parser *p, size_t mark) {
         if (!s) return NULL;
         mv_vpush(p, s);
         return s;
+    }
+    if (tt == TK_NAME) { /* `match` is a soft keyword (parse_match.c) */
+        mv_stmt *ms;
+        if (mv_parse_try_match(p, &ms)) {
+            if (ms) mv_vpush(p, ms);
+            return ms;
+        }
     }
     return simple_stmts(p);
 }

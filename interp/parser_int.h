@@ -97,6 +97,12 @@ int mv_parse_call_args(mv_parser *p, mv_expr *call, mv_token *open);
 int mv_set_context(mv_parser *p, mv_expr *e, mv_expr_ctx ctx, bool maybe_eq);
 const char *mv_expr_name(mv_expr *e); /* "function call", "literal", ... */
 
+/* ---- blocks (parser.c) and the match statement (parse_match.c) ---- */
+int mv_parse_block(mv_parser *p, mv_ast_seq *out, const char *what, int lineno);
+/* At a NAME: if it starts a match statement, parse it into *out (NULL on error) and return 1;
+   else return 0 with the position unchanged. */
+int mv_parse_try_match(mv_parser *p, mv_stmt **out);
+
 /* ---- strings (parse_string.c) ---- */
 mv_expr *mv_parse_strings(mv_parser *p); /* one or more adjacent STRING tokens */
 mv_expr *mv_parse_number(mv_parser *p, mv_token *tk);

@@ -44,16 +44,17 @@ static Value quitter_repr(mv_thread *t, Value self) {
 /* exit(code=None): raise SystemExit(code).  (CPython also closes sys.stdin first; we keep it.) */
 static Value quitter_call(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     size_t nkw = kwnames ? mv_tuple_size(kwnames) : 0;
-    if (nkw > 1 || (nkw == 1 && (nargs > 0 || !mv_str_eq_cstr(MV_TUPLE_GET(kwnames, 0), "code")))) {
-        if (nkw == 1 && nargs == 0)
-            return mv_err_format(t, &mv_exc_TypeError, "Quitter.__call__() got an unexpected keyword argument '%U'",
-                                 MV_TUPLE_GET(kwnames, 0));
-        return mv_err_format(t, &mv_exc_TypeError, "Quitter.__call__() takes from 1 to 2 positional arguments but %d were given",
-                             (int)(nargs + nkw + 1));
-    }
     if (nargs > 1)
-        return mv_err_format(t, &mv_exc_TypeError, "Quitter.__call__() takes from 1 to 2 positional arguments but %d were given",
-                             (int)nargs + 1);
+        return mv_err_format(t, &mv_exc_TypeError,
+                             "Quitter.__call__() takes from 1 to 2 positional arguments but %d were given", (int)nargs + 1);
+    for (size_t i = 0; i < nkw; i++) {
+        Value k = MV_TUPLE_GET(kwnames, i);
+        if (!mv_str_eq_cstr(k, "code"))
+            return mv_err_format(t, &mv_exc_TypeError, "Quitter.__call__() got an unexpected keyword argument '%U'", k);
+        if (nargs + i > 0)
+            return mv_err_format(t, &mv_exc_TypeError, "Quitter.__call__() got multiple values for argument 'code'");
+    }
+    /* the code, positional or keyword, is args[0] */
     Value exc = mv_call(t, (Value)&mv_exc_SystemExit, args, nargs + nkw, NULL);
     if (!exc) return NULL;
     mv_err_set_object(t, exc);
@@ -343,6 +344,8 @@ int mv_repl_run(mv_thread *t, const char *banner_version) {
         rl_getc_function = repl_getc;
         rl_instream = stdin;
         rl_outstream = stdout;
+        rl_initialize();
+        rl_bind_key('\t', rl_insert); /* as CPython without a completer: Tab indents */
         history_start();
     }
     if (banner_version) print_banner(t, banner_version);

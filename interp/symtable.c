@@ -446,6 +446,10 @@ static int visit_global_nonlocal(mv_symtable *st, mv_stmt *s, bool is_global) {
     return 0;
 }
 
+/* match patterns (walked by compile_match.c) */
+static int match_expr_cb(void *st, mv_expr *e) { return visit_expr(st, e); }
+static int match_store_cb(void *st, const char *name, mv_span sp) { return add_def(st, name, SYM_LOCAL, sp); }
+
 static int visit_stmt(mv_symtable *st, mv_stmt *s) {
     switch (s->kind) {
     case S_FUNCTIONDEF:
@@ -571,6 +575,15 @@ static int visit_stmt(mv_symtable *st, mv_stmt *s) {
     case S_PASS:
     case S_BREAK:
     case S_CONTINUE: return 0;
+    case S_MATCH:
+        if (visit_expr(st, s->u.match.subject) < 0) return -1;
+        for (size_t i = 0; i < s->u.match.cases.n; i++) {
+            mv_match_case *mc = s->u.match.cases.items[i];
+            if (mv_match_visit_pattern(mc->pattern, match_expr_cb, match_store_cb, st) < 0) return -1;
+            if (mc->guard && visit_expr(st, mc->guard) < 0) return -1;
+            if (visit_stmts(st, mc->body) < 0) return -1;
+        }
+        return 0;
     }
     return 0;
 }

@@ -75,6 +75,10 @@ mv_ste *mv_ste_child(mv_ste *ste, const void *key);
 /* Raise SyntaxError at span (used by the compiler too). */
 void mv_syntax_error_at(mv_thread *t, const char *filename, const char *src, size_t srclen,
                         const char *msg, mv_span span);
+/* Walk a match pattern (compile_match.c): expr() for each value/key/class expression, store() for
+   each name it binds; stops at the first negative return. */
+int mv_match_visit_pattern(mv_pattern *p, int (*expr)(void *, mv_expr *),
+                           int (*store)(void *, const char *, mv_span), void *ctx);
 /* Private name mangling (__x inside class C -> _C__x); returns `name` or an arena string. */
 const char *mv_mangle(const char *private_name, const char *name, char *buf, size_t bufsize);
 

@@ -358,10 +358,8 @@ Value mv_func_call(mv_thread *t, Value func, Value *args, size_t nargs, Value kw
     }
     if (co->ncells || co->nfrees) mv_func_init_cells(fn, f);
     if (co->flags & MV_CO_GENERATOR) return mv_gen_new(t, f);
-    if (co->flags & MV_CO_COROUTINE) {
-        mv_frame_release(f);
-        return mv_err_set(t, &mv_exc_NotImplementedError, "coroutines (async def) are not supported yet");
-    }
+    if (co->flags & MV_CO_COROUTINE) return mv_coro_new(t, f);
+    if (co->flags & MV_CO_ASYNC_GENERATOR) return mv_asyncgen_new(t, f);
     Value r = mv_eval_frame(t, f);
     mv_frame_release(f);
     return r;

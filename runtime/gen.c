@@ -1,12 +1,17 @@
-/* gen.c: generator objects.  A generator owns a suspended frame; send/next resume it in the eval
- * loop until the next YIELD_VALUE (the loop returns with the frame SUSPENDED) or the end (DONE).
- * throw/close raise into the frame at its yield, delegating to the `yield from` target first.
+/* gen.c: generator and coroutine objects.  A generator owns a suspended frame; send/next resume it
+ * in the eval loop until the next YIELD_VALUE (the loop returns with the frame SUSPENDED) or the end
+ * (DONE).  throw/close raise into the frame at its yield, delegating to the `yield from` target
+ * first.  Coroutines (async def) share the machinery: `await` is GET_AWAITABLE + YIELD_FROM.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "abstract.h"
 #include "class.h"
+#include "dict.h"
 #include "exc.h"
+#include "file.h"
+#include "int.h"
 #include "func.h"
 #include "gen.h"
 #include "opcodes.h"
@@ -14,9 +19,12 @@
 #include "tuple.h"
 
 #define GEN(v) ((mv_gen *)(v))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-Value mv_gen_new(mv_thread *t, mv_frame *frame) {
-    mv_gen *g = (mv_gen *)mv_object_new(&mv_gen_type);
+Value mv_gen_new(mv_thread *t, mv_frame *frame) { return mv_gen_new_type(t, frame, &mv_gen_type); }
+
+Value mv_gen_new_type(mv_thread *t, mv_frame *frame, mv_type *type) {
+    mv_gen *g = (mv_gen *)mv_object_new(type);
     g->frame = frame;
     frame->is_generator = true;
     frame->state = MV_FRAME_CREATED;
@@ -28,6 +36,17 @@ Value mv_gen_new(mv_thread *t, mv_frame *frame) {
         g->qualname = mv_newref(frame->code->qualname);
     }
     return (Value)g;
+}
+
+/* "generator", "coroutine" or "async generator": the kind named in error messages. */
+static const char *gen_kind(mv_gen *g) {
+    mv_type *tp = g->ob.type;
+    return tp == &mv_coro_type ? "coroutine" : tp == &mv_asyncgen_type ? "async generator" : "generator";
+}
+
+/* A generator or coroutine: a delegate we can drive directly (no method lookup). */
+static inline bool gen_like(Value v) {
+    return !MV_IS_SMALL(v) && (v->type == &mv_gen_type || v->type == &mv_coro_type);
 }
 
 static void gen_finish(mv_gen *g) {
@@ -48,13 +67,17 @@ static Value gen_yf(mv_gen *g) {
 
 static Value gen_send_ex(mv_thread *t, mv_gen *g, Value value, int exc, Value *retval) {
     mv_frame *f = g->frame;
-    if (g->running) return mv_err_set(t, &mv_exc_ValueError, "generator already executing");
-    if (!f || f->state == MV_FRAME_DONE) {
+    if (UNLIKELY(g->running)) return mv_err_format(t, &mv_exc_ValueError, "%s already executing", gen_kind(g));
+    if (UNLIKELY(!f || f->state == MV_FRAME_DONE)) {
+        if (g->ob.type == &mv_coro_type) {
+            if (exc) mv_err_clear(t);
+            return mv_err_set(t, &mv_exc_RuntimeError, "cannot reuse already awaited coroutine");
+        }
         if (exc) return NULL; /* the thrown exception propagates */
         return mv_err_set_object(t, (Value)&mv_exc_StopIteration);
     }
-    if (f->state == MV_FRAME_CREATED && !exc && value && value != MV_NONE)
-        return mv_err_set(t, &mv_exc_TypeError, "can't send non-None value to a just-started generator");
+    if (UNLIKELY(f->state == MV_FRAME_CREATED) && !exc && value && value != MV_NONE)
+        return mv_err_format(t, &mv_exc_TypeError, "can't send non-None value to a just-started %s", gen_kind(g));
     if (f->state == MV_FRAME_SUSPENDED && !exc) *f->sp++ = mv_newref(value ? value : MV_NONE);
     g->running = true;
     /* the generator has its own "exception being handled" while it runs */
@@ -84,10 +107,14 @@ static Value gen_send_ex(mv_thread *t, mv_gen *g, Value value, int exc, Value *r
         MV_DECREF(r);
         return NULL;
     }
-    /* PEP 479: StopIteration leaking out of a generator becomes RuntimeError */
-    if (mv_err_matches(t, &mv_exc_StopIteration)) {
+    /* PEP 479: StopIteration leaking out of a generator becomes RuntimeError (and
+       StopAsyncIteration out of an async generator) */
+    bool stopasync = false;
+    if (mv_err_matches(t, &mv_exc_StopIteration) ||
+        (g->ob.type == &mv_asyncgen_type && (stopasync = mv_err_matches(t, &mv_exc_StopAsyncIteration)))) {
         Value e = mv_err_fetch(t);
-        mv_err_set(t, &mv_exc_RuntimeError, "generator raised StopIteration");
+        mv_err_format(t, &mv_exc_RuntimeError, "%s raised %s", gen_kind(g),
+                      stopasync ? "StopAsyncIteration" : "StopIteration");
         Value ne = t->curexc;
         if (ne && mv_exc_check(ne)) {
             mv_exc *x = (mv_exc *)ne;
@@ -110,7 +137,7 @@ Value mv_gen_send(mv_thread *t, Value gen, Value v, Value *retval) {
 static Value gen_close(mv_thread *t, mv_gen *g);
 
 static int gen_close_iter(mv_thread *t, Value yf) {
-    if (!MV_IS_SMALL(yf) && yf->type == &mv_gen_type) {
+    if (gen_like(yf)) {
         Value r = gen_close(t, GEN(yf));
         if (!r) return -1;
         MV_DECREF(r);
@@ -151,7 +178,7 @@ static Value gen_close(mv_thread *t, mv_gen *g) {
     Value r = gen_send_ex(t, g, NULL, 1, NULL);
     if (r) {
         MV_DECREF(r);
-        return mv_err_set(t, &mv_exc_RuntimeError, "generator ignored GeneratorExit");
+        return mv_err_format(t, &mv_exc_RuntimeError, "%s ignored GeneratorExit", gen_kind(g));
     }
     if (mv_err_matches(t, &mv_exc_StopIteration) || mv_err_matches(t, &mv_exc_GeneratorExit)) {
         mv_err_clear(t);
@@ -177,7 +204,7 @@ static Value gen_throw_exc(mv_thread *t, mv_gen *g, Value exc) {
             }
             goto throw_here;
         }
-        if (!MV_IS_SMALL(yf) && yf->type == &mv_gen_type) {
+        if (gen_like(yf)) {
             g->running = true;
             ret = gen_throw_exc(t, GEN(yf), mv_newref(exc));
             g->running = false;
@@ -218,7 +245,7 @@ static Value gen_throw_exc(mv_thread *t, mv_gen *g, Value exc) {
         return gen_send_ex(t, g, NULL, 1, NULL);
     }
 throw_here:
-    if (!g->frame || g->frame->state == MV_FRAME_DONE) {
+    if ((!g->frame || g->frame->state == MV_FRAME_DONE) && g->ob.type != &mv_coro_type) {
         mv_err_restore(t, exc);
         return NULL;
     }
@@ -241,8 +268,8 @@ static Value gen_m_iter(mv_thread *t, Value self, Value *args, size_t nargs, Val
     return mv_newref(self);
 }
 
-static Value gen_m_throw(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
-    if (mv_check_no_kwargs(t, "throw", kwnames) < 0 || mv_check_nargs(t, "throw", nargs, 1, 3) < 0) return NULL;
+Value mv_gen_throw_args(mv_thread *t, const char *fname, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_no_kwargs(t, fname, kwnames) < 0 || mv_check_nargs(t, fname, nargs, 1, 3) < 0) return NULL;
     Value typ = args[0], val = nargs > 1 ? args[1] : MV_NONE;
     Value exc;
     if (mv_type_check(typ) && mv_type_is_subtype((mv_type *)typ, &mv_exc_BaseException)) {
@@ -263,6 +290,12 @@ static Value gen_m_throw(mv_thread *t, Value self, Value *args, size_t nargs, Va
                              "exceptions must be classes or instances deriving from BaseException, not %s",
                              mv_type_name(typ));
     }
+    return exc;
+}
+
+static Value gen_m_throw(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    Value exc = mv_gen_throw_args(t, "throw", args, nargs, kwnames);
+    if (!exc) return NULL;
     return gen_throw_exc(t, GEN(self), exc);
 }
 
@@ -344,18 +377,88 @@ static const mv_getset_def gen_getsets[] = {
     {NULL, NULL, NULL},
 };
 
+/* CPython's RuntimeWarning for a coroutine that was created but never started, printed as the
+   warnings module's default filter does: once per (text, line) of the frame running when the
+   coroutine dies (registry in that frame's globals, __warningregistry__, as CPython). */
+static void coro_warn_unawaited(mv_thread *t, mv_gen *g) {
+    Value text = mv_str_fromf("coroutine '%s' was never awaited", mv_str_data(g->qualname));
+    mv_frame *f = t->frame;
+    mv_file_flush_all(t);
+    if (!f || !f->globals) {
+        fprintf(stderr, "sys:1: RuntimeWarning: %s\n", mv_str_data(text));
+        MV_DECREF(text);
+        return;
+    }
+    int line = mv_code_line(f->code, f->lasti);
+    Value reg = mv_dict_get_cstr(t, f->globals, "__warningregistry__");
+    Value key = NULL;
+    if (!reg) {
+        mv_err_clear(t);
+        Value d = mv_dict_new();
+        if (mv_dict_set_cstr(t, f->globals, "__warningregistry__", d) < 0) mv_err_clear(t);
+        reg = d;
+        MV_DECREF(d); /* the globals keep it alive */
+    }
+    if (reg && mv_dict_check(reg)) {
+        Value ln = mv_int_from_i64(line);
+        key = mv_tuple_pack(3, text, (Value)&mv_exc_RuntimeWarning, ln);
+        MV_DECREF(ln);
+        Value seen = mv_dict_get(t, reg, key);
+        if (seen || mv_err_occurred(t)) {
+            mv_err_clear(t);
+            MV_DECREF(key);
+            MV_DECREF(text);
+            return;
+        }
+        if (mv_dict_set(t, reg, key, MV_TRUE) < 0) mv_err_clear(t);
+        MV_DECREF(key);
+    }
+    fprintf(stderr, "%s:%d: RuntimeWarning: %s\n", mv_str_data(f->code->filename), line, mv_str_data(text));
+    Value src = mv_source_line(t, f->code->filename, line);
+    if (src) {
+        const char *p = mv_str_data(src);
+        size_t n = strlen(p);
+        while (*p == ' ' || *p == '\t') p++, n--;
+        while (n && (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\r')) n--;
+        fprintf(stderr, "  %.*s\n", (int)n, p);
+        MV_DECREF(src);
+    } else {
+        mv_err_clear(t);
+    }
+    fprintf(stderr, "RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n");
+    MV_DECREF(text);
+}
+
 static void gen_dealloc(Value self) {
     mv_gen *g = GEN(self);
+    mv_thread *t = mv_current_thread();
+    if (t && g->frame && g->frame->state == MV_FRAME_CREATED && self->type == &mv_coro_type) {
+        Value saved = mv_err_fetch(t);
+        self->refcnt = 1;
+        coro_warn_unawaited(t, g);
+        self->refcnt = 0;
+        if (saved) mv_err_restore(t, saved);
+    }
     if (g->frame && g->frame->state == MV_FRAME_SUSPENDED) {
-        /* finalize: run the generator's finally blocks, as CPython does on collection */
-        mv_thread *t = mv_current_thread();
+        /* finalize: run the generator's finally blocks, as CPython does on collection; what
+           escapes is reported as CPython's "Exception ignored in: <generator object ...>" */
         if (t) {
             self->refcnt = 1; /* resurrect while closing */
             Value saved = t->curexc;
             t->curexc = NULL;
             Value r = gen_close(t, g);
-            if (r) MV_DECREF(r);
-            else mv_err_clear(t);
+            if (r) {
+                MV_DECREF(r);
+            } else if (t->curexc) {
+                Value exc = mv_err_fetch(t);
+                Value rep = mv_repr(t, self);
+                mv_file_flush_all(t);
+                fprintf(stderr, "Exception ignored in: %s\n", rep ? mv_str_data(rep) : "<generator>");
+                if (!rep) mv_err_clear(t);
+                MV_XDECREF(rep);
+                mv_err_print_exception(t, exc);
+                MV_DECREF(exc);
+            }
             t->curexc = saved;
             self->refcnt = 0;
         }
@@ -378,3 +481,155 @@ mv_type mv_gen_type = {
     .methods = gen_methods,
     .getsets = gen_getsets,
 };
+
+/* ---- coroutines (async def) ---- */
+
+Value mv_coro_new(mv_thread *t, mv_frame *frame) { return mv_gen_new_type(t, frame, &mv_coro_type); }
+
+/* await on a coroutine that is itself suspended in an await of another coroutine */
+static Value coro_yf_check(mv_thread *t, Value coro) {
+    Value yf = gen_yf(GEN(coro));
+    if (yf) return mv_err_set(t, &mv_exc_RuntimeError, "coroutine is being awaited already");
+    return mv_newref(coro);
+}
+
+Value mv_coro_get_awaitable(mv_thread *t, Value o, int where) {
+    mv_type *tp = MV_TYPE(o);
+    if (tp == &mv_coro_type) return coro_yf_check(t, o);
+    if (tp == &mv_gen_type && GEN(o)->frame && (GEN(o)->frame->code->flags & MV_CO_ITERABLE_COROUTINE))
+        return mv_newref(o);
+    static Value s_await;
+    if (!s_await) s_await = mv_str_intern_cstr(t, "__await__");
+    Value meth = mv_type_lookup(tp, s_await);
+    if (!meth) {
+        if (where == 1)
+            return mv_err_format(t, &mv_exc_TypeError,
+                                 "'async with' received an object from __aenter__ that does not implement __await__: %s",
+                                 tp->name);
+        if (where == 2)
+            return mv_err_format(t, &mv_exc_TypeError,
+                                 "'async with' received an object from __aexit__ that does not implement __await__: %s",
+                                 tp->name);
+        return mv_err_format(t, &mv_exc_TypeError, "object %s can't be used in 'await' expression", tp->name);
+    }
+    Value r;
+    if (MV_TYPE(meth)->descr_get) {
+        Value bound = MV_TYPE(meth)->descr_get(t, meth, o, (Value)tp);
+        if (!bound) return NULL;
+        r = mv_call0(t, bound);
+        MV_DECREF(bound);
+    } else {
+        r = mv_call0(t, meth);
+    }
+    if (!r) return NULL;
+    mv_type *rt = MV_TYPE(r);
+    if (rt == &mv_coro_type ||
+        (rt == &mv_gen_type && GEN(r)->frame && (GEN(r)->frame->code->flags & MV_CO_ITERABLE_COROUTINE))) {
+        MV_DECREF(r);
+        return mv_err_set(t, &mv_exc_TypeError, "__await__() returned a coroutine");
+    }
+    if (!rt->iternext) {
+        MV_DECREF(r);
+        return mv_err_format(t, &mv_exc_TypeError, "__await__() returned non-iterator of type '%s'", rt->name);
+    }
+    return r;
+}
+
+/* coro.__await__() returns a coroutine_wrapper: an iterator view of the coroutine */
+typedef struct {
+    mv_object ob;
+    Value coro;
+} coro_wrapper;
+
+static Value coro_m_await(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    coro_wrapper *w = (coro_wrapper *)mv_object_new(&mv_coro_wrapper_type);
+    w->coro = mv_newref(self);
+    return (Value)w;
+}
+
+static Value coro_repr(mv_thread *t, Value self) {
+    return mv_str_fromf("<coroutine object %s at %p>", mv_str_data(GEN(self)->qualname), (void *)self);
+}
+
+static Value cget_await(mv_thread *t, Value s) {
+    Value yf = gen_yf(GEN(s));
+    return mv_newref(yf ? yf : MV_NONE);
+}
+static Value cget_origin(mv_thread *t, Value s) { return mv_newref(MV_NONE); }
+
+static const mv_method_def coro_methods[] = {
+    {"send", gen_m_send, 0, "send(arg) -> send 'arg' into coroutine,\nreturn next iterated value or raise StopIteration."},
+    {"throw", gen_m_throw, 0, NULL},
+    {"close", gen_m_close, 0, "close() -> raise GeneratorExit inside coroutine."},
+    {"__await__", coro_m_await, 0, "Return an iterator to be used in await expression."},
+    {NULL, NULL, 0, NULL},
+};
+
+static const mv_getset_def coro_getsets[] = {
+    {"__name__", gget_name, gset_name},
+    {"__qualname__", gget_qualname, gset_qualname},
+    {"cr_running", gget_running, NULL},
+    {"cr_suspended", gget_suspended, NULL},
+    {"cr_code", gget_code, NULL},
+    {"cr_frame", gget_frame, NULL},
+    {"cr_await", cget_await, NULL},
+    {"cr_origin", cget_origin, NULL},
+    {NULL, NULL, NULL},
+};
+
+mv_type mv_coro_type = {
+    .ob = MV_STATIC_HEAD(&mv_type_type),
+    .name = "coroutine",
+    .basicsize = sizeof(mv_gen),
+    .dealloc = gen_dealloc,
+    .repr = coro_repr,
+    .methods = coro_methods,
+    .getsets = coro_getsets,
+};
+
+#define CW(v) (((coro_wrapper *)(v))->coro)
+
+static Value cw_m_send(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return gen_m_send(t, CW(self), args, nargs, kwnames);
+}
+static Value cw_m_throw(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return gen_m_throw(t, CW(self), args, nargs, kwnames);
+}
+static Value cw_m_close(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return gen_m_close(t, CW(self), args, nargs, kwnames);
+}
+static Value cw_m_next(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return gen_send_ex(t, GEN(CW(self)), MV_NONE, 0, NULL);
+}
+static Value cw_iternext(mv_thread *t, Value self) { return gen_iternext(t, CW(self)); }
+static void cw_dealloc(Value self) { MV_XDECREF(CW(self)); }
+
+static const mv_method_def cw_methods[] = {
+    {"send", cw_m_send, 0, NULL},
+    {"throw", cw_m_throw, 0, NULL},
+    {"close", cw_m_close, 0, NULL},
+    {"__next__", cw_m_next, 0, "Implement next(self)."},
+    {"__iter__", gen_m_iter, 0, "Implement iter(self)."},
+    {NULL, NULL, 0, NULL},
+};
+
+mv_type mv_coro_wrapper_type = {
+    .ob = MV_STATIC_HEAD(&mv_type_type),
+    .name = "coroutine_wrapper",
+    .basicsize = sizeof(coro_wrapper),
+    .dealloc = cw_dealloc,
+    .iter = gen_iter,
+    .iternext = cw_iternext,
+    .methods = cw_methods,
+};
+
+/* ---- shared with asyncgen.c ---- */
+
+Value mv_gen_send_ex(mv_thread *t, Value gen, Value v, int exc, Value *retval) {
+    if (retval) *retval = NULL;
+    return gen_send_ex(t, GEN(gen), v, exc, retval);
+}
+Value mv_gen_throw_value(mv_thread *t, Value gen, Value exc) { return gen_throw_exc(t, GEN(gen), exc); }
+Value mv_gen_close(mv_thread *t, Value gen) { return gen_close(t, GEN(gen)); }
+Value mv_gen_yieldfrom(Value gen) { return gen_yf(GEN(gen)); }
+void mv_gen_dealloc(Value gen) { gen_dealloc(gen); }

@@ -102,7 +102,8 @@ void mv_gil_create(mv_vm *vm, mv_thread *holder) {
     if (!g) abort();
     init_sync(g);
     g->vm = vm;
-    atomic_init(&g->interval_ns, (int64_t)(vm->switch_interval * 1e9));
+    int64_t us = (int64_t)(1e6 * vm->switch_interval);
+    atomic_init(&g->interval_ns, (us < 1 ? 1 : us) * 1000);
     g->locked = 1;
     g->holder = g->last_holder = holder;
     g->switch_number = 1;
@@ -229,11 +230,12 @@ void mv_gil_acquire_blocking(mv_thread *t) {
 /* ---- the switch interval --------------------------------------------------------------------- */
 
 void mv_gil_set_interval(mv_vm *vm, double seconds) {
-    /* as CPython: kept in whole microseconds, at least 1 */
-    double us = seconds * 1e6;
-    int64_t n = us >= 1 ? (int64_t)us : 1;
-    vm->switch_interval = (double)n / 1e6;
-    if (vm->gil) atomic_store(&vm->gil->interval_ns, n * 1000);
+    /* as CPython: kept in whole microseconds (getswitchinterval shows the truncation); the
+       waits last at least 1 us */
+    int64_t us = (int64_t)(1e6 * seconds);
+    vm->switch_interval = 1e-6 * (double)us;
+    if (us < 1) us = 1;
+    if (vm->gil) atomic_store(&vm->gil->interval_ns, us * 1000);
 }
 
 double mv_gil_get_interval(mv_vm *vm) { return vm->switch_interval; }

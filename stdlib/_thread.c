@@ -188,7 +188,7 @@ static const mv_method_def lock_methods[] = {
 
 mv_type mv_lock_type = {
     .ob = MV_STATIC_HEAD(&mv_type_type),
-    .name = "lock",
+    .name = "_thread.lock",
     .basicsize = sizeof(lockobj),
     .base = &mv_object_type,
     .doc = "A lock object is a synchronization primitive.",
@@ -294,10 +294,11 @@ static Value rlock_at_fork_reinit(mv_thread *t, Value self, Value *args, size_t 
 static Value rlock_repr(mv_thread *t, Value self) {
     rlockobj *l = (rlockobj *)self;
     mv_type *tp = MV_TYPE(self);
-    const char *tn = tp->qualname ? mv_str_data(tp->qualname) : tp->name;
-    Value mod = tp->module;
-    return mv_str_fromf("<%s %s.%s object owner=%lu count=%lu at %p>", l->count ? "locked" : "unlocked",
-                        mod && mv_str_check(mod) ? mv_str_data(mod) : "_thread", tn, l->owner, l->count, (void *)self);
+    const char *st = l->count ? "locked" : "unlocked";
+    if (tp->qualname && tp->module && mv_str_check(tp->module)) /* a subclass */
+        return mv_str_fromf("<%s %s.%s object owner=%lu count=%lu at %p>", st, mv_str_data(tp->module),
+                            mv_str_data(tp->qualname), l->owner, l->count, (void *)self);
+    return mv_str_fromf("<%s %s object owner=%lu count=%lu at %p>", st, tp->name, l->owner, l->count, (void *)self);
 }
 
 static const mv_method_def rlock_methods[] = {
@@ -314,7 +315,7 @@ static const mv_method_def rlock_methods[] = {
 
 mv_type mv_rlock_type = {
     .ob = MV_STATIC_HEAD(&mv_type_type),
-    .name = "RLock",
+    .name = "_thread.RLock",
     .basicsize = sizeof(rlockobj),
     .flags = MV_TPFLAG_BASETYPE,
     .base = &mv_object_type,
@@ -440,9 +441,19 @@ static int local_setattr(mv_thread *t, Value self, Value name, Value v) {
     return mv_generic_setattr(t, self, name, v);
 }
 
+static Value local_get_dict(mv_thread *t, Value self) {
+    if (local_select(t, (localobj *)self) < 0) return NULL;
+    return mv_newref(((localobj *)self)->dict);
+}
+
+static const mv_getset_def local_getsets[] = {
+    {"__dict__", local_get_dict, NULL},
+    {NULL, NULL, NULL},
+};
+
 mv_type mv_local_type = {
     .ob = MV_STATIC_HEAD(&mv_type_type),
-    .name = "_local",
+    .name = "_thread._local",
     .basicsize = sizeof(localobj),
     .dictoffset = offsetof(localobj, dict),
     .flags = MV_TPFLAG_BASETYPE,
@@ -452,6 +463,7 @@ mv_type mv_local_type = {
     .dealloc = local_dealloc,
     .getattr = local_getattr,
     .setattr = local_setattr,
+    .getsets = local_getsets,
 };
 
 /* ---- module functions ------------------------------------------------------------------------ */
@@ -553,8 +565,7 @@ static const mv_method_def thread_methods[] = {
 
 static int ready(mv_type *tp) {
     if (tp->flags & MV_TPFLAG_READY) return 0;
-    tp->module = mv_str_from_cstr("_thread");
-    return mv_type_ready(tp);
+    return mv_type_ready(tp); /* the names carry the module: "_thread.lock", as in CPython */
 }
 
 Value mv__thread_module_init(mv_thread *t) {

@@ -10,5 +10,6 @@ const mv_builtin_module mv_builtin_modules[] = {
     {"os", mv_os_module_init},
     {"random", mv_random_module_init},
     {"_thread", mv__thread_module_init},
+    {"unicodedata", mv_unicodedata_module_init},
     {NULL, NULL},
 };

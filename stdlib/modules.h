@@ -12,5 +12,6 @@ Value mv_time_module_init(mv_thread *t);   /* stdlib/time.c */
 Value mv_os_module_init(mv_thread *t);     /* stdlib/os.c (also registers os.path) */
 Value mv_random_module_init(mv_thread *t); /* stdlib/random.c */
 Value mv__thread_module_init(mv_thread *t); /* stdlib/_thread.c */
+Value mv_unicodedata_module_init(mv_thread *t); /* stdlib/unicodedata.c */
 
 #endif

@@ -8,7 +8,7 @@
 #   python3                           the reference implementation for tests/regen.sh
 set -euo pipefail
 
-PACKAGES=(meson ninja-build pkg-config gcc libgmp-dev libcriterion-dev libffi-dev libedit-dev python3)
+PACKAGES=(meson ninja-build pkg-config gcc libgmp-dev libcriterion-dev libffi-dev libedit-dev python3 tmux)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then

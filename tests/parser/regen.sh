@@ -9,8 +9,6 @@ warnings.simplefilter('ignore')
 OVERRIDES = {
     # minivm has no complex type
     'x = 3j\n': "ERR SyntaxError 'complex numbers are not supported by minivm' 1 5 1 7",
-    # no Unicode name database
-    'x = "\\N{BULLET}"\n': "ERR SyntaxError '(unicode error) \\\\N{...} escapes are not supported by minivm' 1 17 1 17",
 }
 src = open('cases.txt', encoding='utf-8').read()
 cases = src.split('\n#----\n')
