@@ -65,6 +65,12 @@ def thread_figures(results, opts, impls):
         if r and impl in r:
             line.append(f"single thread with GIL / without: {r[impl] / seq:.3f}")
         print(";  ".join(line))
+
+        def cpu(b):
+            return statistics.median(CPU_TIMES.get((impl, b), [0])) or float("nan")
+        print(f"  {impl:8s}(user+sys CPU medians: seq {cpu('thr_countdown_seq'):.3f} s, 2 threads "
+              f"{cpu('thr_countdown_2'):.3f} s, 4 threads {cpu('thr_countdown_4'):.3f} s, with GIL "
+              f"{cpu('thr_countdown_gilseq'):.3f} s)")
         r = med("thr_sleep100")
         if r and impl in r:
             print(f"  {impl:8s}100 threads x sleep(0.1): {r[impl]:.3f} s wall (whole process)")
@@ -81,10 +87,16 @@ def thread_figures(results, opts, impls):
                 print("    " + ln)
 
 
+CPU_TIMES = {}  # (impl, bench) -> [user+sys seconds of each run]: steadier than wall on a busy machine
+
+
 def run_once(cmd):
     start = time.perf_counter()
+    before = os.times()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
+    after = os.times()
+    run_once.cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return elapsed, proc.returncode, proc.stdout
 
 
@@ -127,6 +139,7 @@ def main():
                 if impl == "lua5.4" and BENCHMARKS[bench][1] is None:
                     continue
                 elapsed, rc, out = run_once(command(impl, exe, bench, opts.quick))
+                CPU_TIMES.setdefault((impl, bench), []).append(run_once.cpu)
                 if rc != 0:
                     print(f"warning: {impl} {bench} exited with status {rc}", file=sys.stderr)
                 times[impl].append(elapsed)

@@ -56,6 +56,7 @@ static void dict_alloc_tables(mv_dict *d, size_t index_cap) {
     d->index = mv_malloc(index_cap * sizeof(int32_t));
     memset(d->index, 0xff, index_cap * sizeof(int32_t)); /* all IX_EMPTY */
     d->entries_cap = USABLE(index_cap);
+    d->usable = d->entries_cap;
     d->entries = mv_malloc(d->entries_cap * sizeof(mv_dict_entry));
 }
 
@@ -85,6 +86,7 @@ static void dict_resize(mv_dict *d, size_t index_cap) {
         k++;
     }
     d->nentries = k;
+    d->usable = d->entries_cap - k;
     mv_free(old);
 }
 
@@ -198,8 +200,9 @@ int mv_dict_set_known_hash(mv_thread *t, Value dv, Value key, int64_t hash, Valu
         MV_DECREF(old);
         return 0;
     }
-    if (!d->index || d->nentries >= d->entries_cap) dict_grow(d);
+    if (!d->index || d->usable == 0) dict_grow(d);
     MV_INCREF(key);
+    d->usable--;
     size_t slot = find_empty_slot(d, hash);
     d->index[slot] = (int32_t)d->nentries;
     mv_dict_entry *e = &d->entries[d->nentries++];
@@ -311,6 +314,7 @@ static Value dict_copy_into(mv_dict *src, mv_dict *dst) {
     if (src->used == src->nentries && src->index) {
         dst->index_cap = src->index_cap;
         dst->entries_cap = src->entries_cap;
+        dst->usable = src->usable;
         dst->index = mv_malloc(src->index_cap * sizeof(int32_t));
         memcpy(dst->index, src->index, src->index_cap * sizeof(int32_t));
         dst->entries = mv_malloc(src->entries_cap * sizeof(mv_dict_entry));
@@ -335,6 +339,7 @@ static Value dict_copy_into(mv_dict *src, mv_dict *dst) {
         dst->entries[dst->nentries].key = mv_newref(e->key);
         dst->entries[dst->nentries].value = mv_newref(e->value);
         dst->nentries++;
+        dst->usable--;
     }
     dst->used = dst->nentries;
     BUMP(dst);

@@ -17,6 +17,8 @@ typedef struct {
     size_t used;       /* live entries */
     size_t nentries;   /* entries used in `entries`, including deleted ones */
     size_t entries_cap;
+    size_t usable;     /* insertions left before the index is rebuilt: deletions never give
+                          slots back, because their index slots stay dummies */
     size_t index_cap;  /* power of two */
     int32_t *index;    /* -1 empty, -2 dummy, else entry number */
     mv_dict_entry *entries;

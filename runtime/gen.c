@@ -450,13 +450,25 @@ static void gen_dealloc(Value self) {
             if (r) {
                 MV_DECREF(r);
             } else if (t->curexc) {
+                /* as CPython's default unraisable hook: no chained exceptions; an exception
+                   without a traceback gets the frame that was running */
                 Value exc = mv_err_fetch(t);
                 Value rep = mv_repr(t, self);
                 mv_file_flush_all(t);
                 fprintf(stderr, "Exception ignored in: %s\n", rep ? mv_str_data(rep) : "<generator>");
                 if (!rep) mv_err_clear(t);
                 MV_XDECREF(rep);
-                mv_err_print_exception(t, exc);
+                if (mv_exc_check(exc)) {
+                    mv_exc *x = (mv_exc *)exc;
+                    if (!x->traceback && t->frame) mv_exc_add_traceback(t, exc, t->frame);
+                    Value ctx = x->context, cause = x->cause;
+                    x->context = x->cause = NULL;
+                    mv_err_print_exception(t, exc);
+                    x->context = ctx;
+                    x->cause = cause;
+                } else {
+                    mv_err_print_exception(t, exc);
+                }
                 MV_DECREF(exc);
             }
             t->curexc = saved;
