@@ -160,6 +160,8 @@ Value mv_type_repr(mv_thread *t, Value self) {
 
 static Value type_getattr(mv_thread *t, Value self, Value name) {
     mv_type *type = (mv_type *)self, *meta = MV_TYPE(self);
+    /* static types are readied lazily: __mro__, __dict__ ... must see a ready type */
+    if (!(type->flags & MV_TPFLAG_READY)) mv_type_ready(type);
     Value meta_attr = mv_type_lookup(meta, name);
     Value (*meta_get)(mv_thread *, Value, Value, Value) = NULL;
     if (meta_attr) {
