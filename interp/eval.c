@@ -3,6 +3,7 @@
  * is computed goto (switch fallback); ip/sp live in C locals; small ints have inline fast paths;
  * LOAD_GLOBAL is cached on dict versions.  Exceptions unwind the frame's block stack (handlers
  * pushed by SETUP_FINALLY/SETUP_CLEANUP); the one eval-breaker check point is CHECK_BREAKER.
+ * Error paths and the bodies of rare opcodes are out of line, in eval_helpers.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@
 #include "exc.h"
 #include "func.h"
 #include "gen.h"
-#include "gil.h"
 #include "int.h"
 #include "list.h"
 #include "module.h"
@@ -37,27 +37,6 @@
 
 static _Thread_local mv_thread *tls_thread;
 mv_thread *mv_current_thread(void) { return tls_thread; }
-
-typedef struct {
-    uint64_t gver, bver;
-    Value value; /* borrowed from the dict: valid while the versions match */
-} global_cache;
-
-/* ---- the eval breaker ---- */
-
-static int handle_breaker(mv_thread *t) {
-    mv_vm *vm = t->vm;
-    /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
-    if (atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
-    if (vm->sigint_pending && t == vm->main_thread) {
-        vm->sigint_pending = 0;
-        atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
-        mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
-        return -1;
-    }
-    if (!vm->sigint_pending) atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
-    return 0;
-}
 
 /* ---- frame setup for calls ---- */
 
@@ -93,35 +72,6 @@ static inline void release_call_frame(mv_frame *f) {
     MV_DECREF(func); /* last: it may free the code, and the frame with it */
 }
 
-/* ---- helpers used by several opcodes (kept out of line to keep the loop small) ---- */
-
-/* Look a name up in a mapping that may not be a dict: borrowed-like new ref or NULL (no error). */
-static Value load_global_slow(mv_thread *t, mv_frame *f, Value name, global_cache *c) {
-    Value v = mv_dict_get_str(f->globals, name);
-    if (!v) {
-        v = mv_dict_get_str(f->builtins, name);
-        if (!v) return mv_evh_name_error(t, name);
-    }
-    if (c) {
-        c->gver = ((mv_dict *)f->globals)->version;
-        c->bver = ((mv_dict *)f->builtins)->version;
-        c->value = v;
-    }
-    return mv_newref(v);
-}
-
-/* raise / raise exc / raise exc from cause.  Returns 1 for a re-raise (no new traceback entry). */
-static Value s_keys, s_annotations;
-
-static Value intern_static(mv_thread *t, Value *slot, const char *s) {
-    if (!*slot) *slot = mv_str_intern_cstr(t, s);
-    return *slot;
-}
-
-/* Bind an attribute found on the type to obj (descriptor protocol), new ref. */
-/* BEFORE_WITH: mgr -> bound __exit__, result of __enter__() */
-/* Unpack `seq` into exactly n values stored at out[n-1]..out[0] (first item at the top). */
-/* UNPACK_EX: before items, a list, after items; stored reversed at out. */
 /* ---- the loop ---- */
 
 Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0); }
@@ -130,15 +80,8 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
     mv_vm *vm = t->vm;
     atomic_int *breaker = &vm->eval_breaker;
     tls_thread = t;
-    if (t->c_depth >= MV_C_DEPTH_LIMIT) {
-        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded");
-        return NULL;
-    }
-    if (t->depth + 1 > vm->recursion_limit) {
-        /* C code calling back into Python (CPython's message for this case) */
-        mv_err_set(t, &mv_exc_RecursionError, "maximum recursion depth exceeded while calling a Python object");
-        return NULL;
-    }
+    if (t->c_depth >= MV_C_DEPTH_LIMIT || t->depth + 1 > vm->recursion_limit)
+        return mv_evh_recursion_error(t, t->c_depth >= MV_C_DEPTH_LIMIT);
     t->c_depth++;
     t->depth++;
     f->back = t->frame;
@@ -171,7 +114,7 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
-        if (atomic_load_explicit(breaker, memory_order_relaxed) && handle_breaker(t) < 0)          \
+        if (atomic_load_explicit(breaker, memory_order_relaxed) && mv_evh_handle_breaker(t) < 0)          \
             goto error;                                                                            \
     } while (0)
 
@@ -306,14 +249,8 @@ dispatch_opcode:
     }
 
     TARGET(DELETE_FAST) {
-        Value old = fast[oparg];
         SAVE_LASTI();
-        if (!old) {
-            mv_evh_unbound_local(t, co, oparg);
-            goto error;
-        }
-        fast[oparg] = NULL;
-        MV_DECREF(old);
+        if (mv_evh_delete_fast(t, f, oparg) < 0) goto error;
         DISPATCH();
     }
 
@@ -338,14 +275,7 @@ dispatch_opcode:
     }
 
     TARGET(DELETE_DEREF) {
-        mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
-        Value old = cell->ref;
-        if (!old) {
-            mv_evh_unbound_deref(t, co, oparg);
-            goto error;
-        }
-        cell->ref = NULL;
-        MV_DECREF(old);
+        if (mv_evh_delete_deref(t, f, oparg) < 0) goto error;
         DISPATCH();
     }
 
@@ -357,80 +287,37 @@ dispatch_opcode:
     }
 
     TARGET(LOAD_CLASSDEREF) {
-        Value name = mv_evh_deref_name(co, oparg);
-        int err;
-        Value v = f->locals ? mv_evh_mapping_get(t, f->locals, name, &err) : NULL;
-        if (f->locals && err) goto error;
-        if (!v) {
-            mv_cell *cell = (mv_cell *)fast[co->nlocals + oparg];
-            v = cell->ref;
-            if (!v) {
-                mv_evh_unbound_deref(t, co, oparg);
-                goto error;
-            }
-            MV_INCREF(v);
-        }
+        Value v = mv_evh_load_classderef(t, f, oparg);
+        if (!v) goto error;
         PUSH(v);
         DISPATCH();
     }
 
     TARGET(LOAD_NAME) {
-        Value name = NAME(oparg);
-        Value v = NULL;
-        int err = 0;
-        if (f->locals) {
-            v = mv_evh_mapping_get(t, f->locals, name, &err);
-            if (err) goto error;
-        }
-        if (!v) {
-            v = mv_dict_get_str(f->globals, name);
-            if (!v) v = mv_dict_get_str(f->builtins, name);
-            if (!v) {
-                mv_evh_name_error(t, name);
-                goto error;
-            }
-            MV_INCREF(v);
-        }
+        Value v = mv_evh_load_name(t, f, NAME(oparg));
+        if (!v) goto error;
         PUSH(v);
         DISPATCH();
     }
 
     TARGET(STORE_NAME) {
-        Value name = NAME(oparg);
         SAVE_LASTI();
         Value v = POP();
-        Value locals = f->locals;
-        int rc;
-        if (!locals) {
-            MV_DECREF(v);
-            mv_err_format(t, &mv_exc_SystemError, "no locals found when storing %R", name);
-            goto error;
-        }
-        if (!MV_IS_SMALL(locals) && locals->type == &mv_dict_type) rc = mv_dict_set(t, locals, name, v);
-        else rc = mv_setitem(t, locals, name, v);
+        int rc = mv_evh_store_name(t, f, NAME(oparg), v);
         MV_DECREF(v);
         if (rc < 0) goto error;
         DISPATCH();
     }
 
     TARGET(DELETE_NAME) {
-        Value name = NAME(oparg);
         SAVE_LASTI();
-        Value locals = f->locals;
-        int rc = mv_dict_check(locals) ? (mv_dict_get_str(locals, name) ? mv_dict_del(t, locals, name) : -2)
-                                       : mv_delitem(t, locals, name);
-        if (rc == -2 || (rc < 0 && mv_err_matches(t, &mv_exc_KeyError))) {
-            mv_err_clear(t);
-            mv_evh_name_error(t, name);
-            goto error;
-        }
-        if (rc < 0) goto error;
+        if (mv_evh_delete_name(t, f, NAME(oparg)) < 0) goto error;
         DISPATCH();
     }
 
     TARGET(LOAD_GLOBAL) {
-        global_cache *gc = co->cache;
-        if (__builtin_expect(!gc, 0)) gc = co->cache = mv_calloc(co->ncode, sizeof(global_cache));
+        mv_global_cache *gc = co->cache;
+        if (__builtin_expect(!gc, 0)) gc = co->cache = mv_calloc(co->ncode, sizeof(mv_global_cache));
         gc += (ip - co->code) - 1;
         Value v;
         if (gc->value && gc->gver == ((mv_dict *)f->globals)->version &&
@@ -438,7 +325,7 @@ dispatch_opcode:
             v = gc->value;
             MV_INCREF(v);
         } else {
-            v = load_global_slow(t, f, NAME(oparg), gc);
+            v = mv_evh_load_global_slow(t, f, NAME(oparg), gc);
             if (!v) goto error;
         }
         PUSH(v);
@@ -455,13 +342,8 @@ dispatch_opcode:
     }
 
     TARGET(DELETE_GLOBAL) {
-        Value name = NAME(oparg);
         SAVE_LASTI();
-        if (!mv_dict_get_str(f->globals, name)) {
-            mv_evh_name_error(t, name);
-            goto error;
-        }
-        if (mv_dict_del(t, f->globals, name) < 0) goto error;
+        if (mv_evh_delete_global(t, f, NAME(oparg)) < 0) goto error;
         DISPATCH();
     }
 
@@ -848,45 +730,24 @@ dispatch_opcode:
     }
 
     TARGET(BUILD_SET) {
-        Value set = mv_set_new(t, NULL);
+        Value set = mv_evh_build_set(t, sp - oparg, oparg);
+        sp -= oparg;
         if (!set) goto error;
-        int rc = 0;
-        for (int i = oparg; i > 0; i--)
-            if (rc == 0) rc = mv_set_add(t, set, sp[-i]);
-        for (int i = 0; i < oparg; i++) {
-            Value v = POP();
-            MV_DECREF(v);
-        }
-        if (rc < 0) {
-            MV_DECREF(set);
-            goto error;
-        }
         PUSH(set);
         DISPATCH();
     }
 
     TARGET(BUILD_MAP) {
-        Value d = mv_dict_new();
-        int rc = 0;
-        for (int i = oparg; i > 0 && rc == 0; i--) rc = mv_dict_set(t, d, sp[-2 * i], sp[-2 * i + 1]);
-        for (int i = 0; i < 2 * oparg; i++) {
-            Value v = POP();
-            MV_DECREF(v);
-        }
-        if (rc < 0) {
-            MV_DECREF(d);
-            goto error;
-        }
+        Value d = mv_evh_build_map(t, sp - 2 * oparg, oparg);
+        sp -= 2 * oparg;
+        if (!d) goto error;
         PUSH(d);
         DISPATCH();
     }
 
     TARGET(BUILD_STRING) {
         Value s = mv_evh_build_string(t, sp - oparg, (size_t)oparg);
-        for (int i = 0; i < oparg; i++) {
-            Value v = POP();
-            MV_DECREF(v);
-        }
+        sp -= oparg;
         if (!s) goto error;
         PUSH(s);
         DISPATCH();
@@ -928,14 +789,7 @@ dispatch_opcode:
 
     TARGET(LIST_EXTEND) {
         Value it = TOP();
-        if (mv_list_extend(t, sp[-1 - oparg], it) < 0) {
-            if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(it)->iter && !MV_TYPE(it)->getitem) {
-                mv_err_clear(t);
-                mv_err_format(t, &mv_exc_TypeError, "Value after * must be an iterable, not %s",
-                              mv_type_name(it));
-            }
-            goto error;
-        }
+        if (mv_evh_list_extend(t, sp[-1 - oparg], it) < 0) goto error;
         sp--;
         MV_DECREF(it);
         DISPATCH();
@@ -943,16 +797,7 @@ dispatch_opcode:
 
     TARGET(SET_UPDATE) {
         Value src = TOP();
-        Value it = mv_iter(t, src);
-        if (!it) goto error;
-        Value set = sp[-1 - oparg], v;
-        int rc = 0;
-        while (rc == 0 && (v = mv_next(t, it))) {
-            rc = mv_set_add(t, set, v);
-            MV_DECREF(v);
-        }
-        MV_DECREF(it);
-        if (rc < 0 || mv_err_occurred(t)) goto error;
+        if (mv_evh_set_update(t, sp[-1 - oparg], src) < 0) goto error;
         sp--;
         MV_DECREF(src);
         DISPATCH();
@@ -960,11 +805,7 @@ dispatch_opcode:
 
     TARGET(DICT_UPDATE) {
         Value src = TOP();
-        if (!mv_dict_check(src) && !mv_hasattr(t, src, intern_static(t, &s_keys, "keys"))) {
-            mv_err_format(t, &mv_exc_TypeError, "'%s' object is not a mapping", mv_type_name(src));
-            goto error;
-        }
-        if (mv_dict_update(t, sp[-1 - oparg], src) < 0) goto error;
+        if (mv_evh_dict_update(t, sp[-1 - oparg], src) < 0) goto error;
         sp--;
         MV_DECREF(src);
         DISPATCH();
@@ -1134,31 +975,21 @@ dispatch_opcode:
     TARGET(MAKE_FUNCTION) {
         Value fn = mv_evh_make_function(t, f, oparg, sp);
         if (!fn) goto error;
-        int n = 1 + (oparg & 1) + ((oparg >> 1) & 1) + ((oparg >> 2) & 1) + ((oparg >> 3) & 1);
-        for (int i = 0; i < n; i++) {
-            Value v = POP();
-            MV_DECREF(v);
-        }
+        sp -= 1 + __builtin_popcount((unsigned)oparg & 15);
         PUSH(fn);
         DISPATCH();
     }
 
     TARGET(LOAD_BUILD_CLASS) {
-        Value bc = mv_dict_get_cstr(t, f->builtins, "__build_class__");
-        if (!bc) {
-            if (!mv_err_occurred(t)) mv_err_set(t, &mv_exc_NameError, "__build_class__ not found");
-            goto error;
-        }
-        MV_INCREF(bc);
+        Value bc = mv_evh_load_build_class(t, f);
+        if (!bc) goto error;
         PUSH(bc);
         DISPATCH();
     }
 
     TARGET(IMPORT_NAME) {
-        Value fromlist = POP();
-        Value level = TOP();
-        Value m = mv_import(t, NAME(oparg), fromlist == MV_NONE ? NULL : fromlist,
-                            MV_IS_SMALL(level) ? (int)MV_SMALL_VAL(level) : 0);
+        Value fromlist = POP(), level = TOP();
+        Value m = mv_evh_import_name(t, NAME(oparg), fromlist, level);
         MV_DECREF(fromlist);
         if (!m) goto error;
         MV_DECREF(level);
@@ -1226,17 +1057,13 @@ dispatch_opcode:
         Value old = t->handled;
         t->handled = prev == MV_NONE ? NULL : prev;
         MV_XDECREF(old);
-        Value cur = t->curexc;
-        t->curexc = exc;
-        MV_XDECREF(cur);
+        mv_evh_reraise(t, exc);
         goto exception_unwind;
     }
 
     TARGET(RERAISE) {
         Value exc = POP();
-        Value cur = t->curexc;
-        t->curexc = exc;
-        MV_XDECREF(cur);
+        mv_evh_reraise(t, exc);
         goto exception_unwind;
     }
 
@@ -1270,10 +1097,7 @@ dispatch_opcode:
     }
 
     TARGET(WITH_EXCEPT_START) {
-        Value exc = TOP(), exitf = THIRD();
-        Value tb = ((mv_exc *)exc)->traceback;
-        Value cargs[3] = {(Value)MV_TYPE(exc), exc, tb ? tb : MV_NONE};
-        Value res = mv_call(t, exitf, cargs, 3, NULL);
+        Value res = mv_evh_with_except_start(t, THIRD(), TOP());
         if (!res) goto error;
         PUSH(res);
         DISPATCH();
@@ -1281,8 +1105,7 @@ dispatch_opcode:
 
     TARGET(CALL_EXIT) {
         Value exitf = TOP();
-        Value cargs[3] = {MV_NONE, MV_NONE, MV_NONE};
-        Value res = mv_call(t, exitf, cargs, 3, NULL);
+        Value res = mv_evh_call_exit(t, exitf);
         if (!res) goto error;
         MV_DECREF(exitf);
         sp[-1] = res;
@@ -1313,17 +1136,10 @@ dispatch_opcode:
 
     TARGET(GET_YIELD_FROM_ITER) {
         Value v = TOP();
-        if (!MV_IS_SMALL(v) && v->type == &mv_coro_type) {
-            if (!(co->flags & (MV_CO_COROUTINE | MV_CO_ITERABLE_COROUTINE))) {
-                mv_err_set(t, &mv_exc_TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
-                goto error;
-            }
-        } else if (MV_IS_SMALL(v) || v->type != &mv_gen_type) {
-            Value it = mv_iter(t, v);
-            if (!it) goto error;
-            MV_DECREF(v);
-            sp[-1] = it;
-        }
+        Value it = mv_evh_yield_from_iter(t, co, v);
+        if (!it) goto error;
+        MV_DECREF(v);
+        sp[-1] = it;
         DISPATCH();
     }
 
@@ -1364,17 +1180,10 @@ dispatch_opcode:
     }
 
     TARGET(END_ASYNC_FOR) {
-        Value exc = POP();
-        if (mv_isinstance_of(exc, &mv_exc_StopAsyncIteration)) {
-            MV_DECREF(exc);
-            Value aiter = POP();
-            MV_DECREF(aiter);
-            DISPATCH();
-        }
-        Value cur = t->curexc;
-        t->curexc = exc;
-        MV_XDECREF(cur);
-        goto exception_unwind;
+        if (!mv_evh_end_async_for(t, POP())) goto exception_unwind;
+        Value aiter = POP();
+        MV_DECREF(aiter);
+        DISPATCH();
     }
 
     TARGET(ASYNC_GEN_WRAP) {
@@ -1384,9 +1193,7 @@ dispatch_opcode:
 
     /* match statement (eval_match.c) */
     TARGET(GET_LEN) {
-        int64_t n = mv_len(t, TOP());
-        if (n < 0) goto error;
-        Value v = mv_int_from_i64(n);
+        Value v = mv_evh_get_len(t, TOP());
         if (!v) goto error;
         PUSH(v);
         DISPATCH();
@@ -1438,18 +1245,7 @@ dispatch_opcode:
     }
 
     TARGET(SETUP_ANNOTATIONS) {
-        Value locals = f->locals;
-        int err;
-        Value a = mv_evh_mapping_get(t, locals, intern_static(t, &s_annotations, "__annotations__"), &err);
-        if (err) goto error;
-        if (a) {
-            MV_DECREF(a);
-        } else {
-            Value d = mv_dict_new();
-            int rc = mv_setitem(t, locals, intern_static(t, &s_annotations, "__annotations__"), d);
-            MV_DECREF(d);
-            if (rc < 0) goto error;
-        }
+        if (mv_evh_setup_annotations(t, f->locals) < 0) goto error;
         DISPATCH();
     }
 
@@ -1649,34 +1445,4 @@ exit:
     t->depth--;
     t->c_depth--;
     return retval;
-}
-
-/* ---- running code from C ---- */
-
-Value mv_eval_code(mv_thread *t, Value code, Value globals, Value locals) {
-    mv_code *co = (mv_code *)code;
-    Value builtins = mv_dict_get_cstr(t, globals, "__builtins__");
-    if (builtins) {
-        if (!mv_dict_check(builtins)) {
-            Value d = mv_getattr_cstr(t, builtins, "__dict__");
-            if (!d) {
-                mv_err_clear(t);
-                builtins = t->vm->builtins;
-            } else {
-                MV_DECREF(d); /* the module keeps its dict alive */
-                builtins = d;
-            }
-        }
-    } else {
-        if (mv_err_occurred(t)) return NULL;
-        builtins = t->vm->builtins;
-        Value bm = t->vm->builtins_module ? t->vm->builtins_module : builtins;
-        if (mv_dict_set_cstr(t, globals, "__builtins__", bm) < 0) return NULL;
-    }
-    mv_frame *f = mv_frame_new(co, NULL, globals, builtins, locals ? locals : globals);
-    if (co->ncells || co->nfrees)
-        for (int i = 0; i < co->ncells; i++) f->localsplus[co->nlocals + i] = mv_cell_new(NULL);
-    Value r = mv_eval_frame(t, f);
-    mv_frame_release(f);
-    return r;
 }

@@ -1,6 +1,8 @@
 /* eval_helpers.c: the eval loop's out-of-line helpers: CPython's error messages for unbound
  * names, raise/reraise, the with protocol, sequence unpacking, f-string formatting, calls with
- * * and ** (including their error messages), import *, the REPL echo, MAKE_FUNCTION, yield from.
+ * * and ** (including their error messages), import *, the REPL echo, MAKE_FUNCTION, yield from,
+ * the bodies of cold opcodes (name ops of module/class bodies, {*a}/{**m}, async for, del),
+ * and mv_eval_code (running a module or exec() code object from C).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "dict.h"
 #include "exc.h"
 #include "func.h"
+#include "gil.h"
 #include "gen.h"
 #include "int.h"
 #include "list.h"
@@ -191,6 +194,7 @@ int mv_evh_before_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out)
     return 0;
 }
 
+/* BUILD_STRING: concatenate the str items; releases them (even on error). */
 Value mv_evh_build_string(mv_thread *t, Value *items, size_t n) {
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += mv_str_size(items[i]);
@@ -202,6 +206,7 @@ Value mv_evh_build_string(mv_thread *t, Value *items, size_t n) {
     }
     Value r = mv_str_new(buf, total);
     mv_free(buf);
+    for (size_t i = n; i-- > 0;) MV_DECREF(items[i]);
     return r;
 }
 
@@ -499,6 +504,7 @@ Value mv_evh_make_function(mv_thread *t, mv_frame *f, int flags, Value *sp) {
     if (flags & 4) fn->annotations = mv_newref(sp[-k++]);
     if (flags & 2) fn->kwdefaults = mv_newref(sp[-k++]);
     if (flags & 1) fn->defaults = mv_newref(sp[-k++]);
+    for (int i = 1; i < k; i++) MV_DECREF(sp[-i]); /* on success the loop drops them */
     return (Value)fn;
 }
 
@@ -607,4 +613,299 @@ int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *re
     *exit_out = bexit;
     *res_out = res;
     return 0;
+}
+
+/* ---- bodies of rarely-executed opcodes (module/class-body names, containers built with
+ * unpacking, yield from / async for support): out of line so the loop stays small ---- */
+
+/* The eval breaker fired: hand the GIL over if asked, turn a pending SIGINT into
+ * KeyboardInterrupt (main thread only).  -1 with the exception set. */
+int mv_evh_handle_breaker(mv_thread *t) {
+    mv_vm *vm = t->vm;
+    /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
+    if (atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
+    if (vm->sigint_pending && t == vm->main_thread) {
+        vm->sigint_pending = 0;
+        atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+        mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
+        return -1;
+    }
+    if (!vm->sigint_pending) atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+    return 0;
+}
+
+/* LOAD_GLOBAL on a cache miss: look the name up and refill the cache entry `c`. */
+Value mv_evh_load_global_slow(mv_thread *t, mv_frame *f, Value name, mv_global_cache *c) {
+    Value v = mv_dict_get_str(f->globals, name);
+    if (!v) {
+        v = mv_dict_get_str(f->builtins, name);
+        if (!v) return mv_evh_name_error(t, name);
+    }
+    c->gver = ((mv_dict *)f->globals)->version;
+    c->bver = ((mv_dict *)f->builtins)->version;
+    c->value = v;
+    return mv_newref(v);
+}
+
+/* LOAD_CLASSDEREF: a class body reads its own namespace before the enclosing cell. */
+Value mv_evh_load_classderef(mv_thread *t, mv_frame *f, int i) {
+    mv_code *co = f->code;
+    if (f->locals) {
+        int err;
+        Value v = mv_evh_mapping_get(t, f->locals, mv_evh_deref_name(co, i), &err);
+        if (err) return NULL;
+        if (v) return v;
+    }
+    Value v = ((mv_cell *)f->localsplus[co->nlocals + i])->ref;
+    if (!v) return mv_evh_unbound_deref(t, co, i);
+    return mv_newref(v);
+}
+
+/* LOAD_NAME: locals (any mapping), then globals, then builtins. */
+Value mv_evh_load_name(mv_thread *t, mv_frame *f, Value name) {
+    if (f->locals) {
+        int err;
+        Value v = mv_evh_mapping_get(t, f->locals, name, &err);
+        if (err) return NULL;
+        if (v) return v;
+    }
+    Value v = mv_dict_get_str(f->globals, name);
+    if (!v) v = mv_dict_get_str(f->builtins, name);
+    if (!v) return mv_evh_name_error(t, name);
+    return mv_newref(v);
+}
+
+int mv_evh_store_name(mv_thread *t, mv_frame *f, Value name, Value v) {
+    Value locals = f->locals;
+    if (!locals) {
+        mv_err_format(t, &mv_exc_SystemError, "no locals found when storing %R", name);
+        return -1;
+    }
+    if (!MV_IS_SMALL(locals) && locals->type == &mv_dict_type) return mv_dict_set(t, locals, name, v) < 0 ? -1 : 0;
+    return mv_setitem(t, locals, name, v) < 0 ? -1 : 0;
+}
+
+/* DELETE_NAME: a missing name (KeyError from a mapping) is a NameError. */
+int mv_evh_delete_name(mv_thread *t, mv_frame *f, Value name) {
+    Value locals = f->locals;
+    int rc = mv_dict_check(locals) ? (mv_dict_get_str(locals, name) ? mv_dict_del(t, locals, name) : -2)
+                                   : mv_delitem(t, locals, name);
+    if (rc == -2 || (rc < 0 && mv_err_matches(t, &mv_exc_KeyError))) {
+        mv_err_clear(t);
+        mv_evh_name_error(t, name);
+        return -1;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+int mv_evh_delete_global(mv_thread *t, mv_frame *f, Value name) {
+    if (!mv_dict_get_str(f->globals, name)) {
+        mv_evh_name_error(t, name);
+        return -1;
+    }
+    return mv_dict_del(t, f->globals, name) < 0 ? -1 : 0;
+}
+
+/* BUILD_SET: a set of items[0..n-1]; releases the items (even on error). */
+Value mv_evh_build_set(mv_thread *t, Value *items, int n) {
+    Value set = mv_set_new(t, NULL);
+    int rc = set ? 0 : -1;
+    for (int i = 0; i < n; i++)
+        if (rc == 0) rc = mv_set_add(t, set, items[i]);
+    for (int i = n - 1; i >= 0; i--) MV_DECREF(items[i]);
+    if (rc < 0) {
+        MV_XDECREF(set);
+        return NULL;
+    }
+    return set;
+}
+
+/* BUILD_MAP: a dict of the n key/value pairs at items; releases the items (even on error). */
+Value mv_evh_build_map(mv_thread *t, Value *items, int n) {
+    Value d = mv_dict_new();
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) rc = mv_dict_set(t, d, items[2 * i], items[2 * i + 1]);
+    for (int i = 2 * n - 1; i >= 0; i--) MV_DECREF(items[i]);
+    if (rc < 0) {
+        MV_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* LIST_EXTEND ([*it]): CPython's message when `it` is not iterable at all. */
+int mv_evh_list_extend(mv_thread *t, Value list, Value it) {
+    if (mv_list_extend(t, list, it) >= 0) return 0;
+    if (mv_err_matches(t, &mv_exc_TypeError) && !MV_TYPE(it)->iter && !MV_TYPE(it)->getitem) {
+        mv_err_clear(t);
+        mv_err_format(t, &mv_exc_TypeError, "Value after * must be an iterable, not %s", mv_type_name(it));
+    }
+    return -1;
+}
+
+/* SET_UPDATE ({*src}) */
+int mv_evh_set_update(mv_thread *t, Value set, Value src) {
+    Value it = mv_iter(t, src);
+    if (!it) return -1;
+    Value v;
+    int rc = 0;
+    while (rc == 0 && (v = mv_next(t, it))) {
+        rc = mv_set_add(t, set, v);
+        MV_DECREF(v);
+    }
+    MV_DECREF(it);
+    return rc < 0 || mv_err_occurred(t) ? -1 : 0;
+}
+
+/* DICT_UPDATE ({**src}): anything with keys() is a mapping. */
+int mv_evh_dict_update(mv_thread *t, Value dict, Value src) {
+    static Value s_keys;
+    if (!mv_dict_check(src) && !mv_hasattr(t, src, intern_static(t, &s_keys, "keys"))) {
+        mv_err_format(t, &mv_exc_TypeError, "'%s' object is not a mapping", mv_type_name(src));
+        return -1;
+    }
+    return mv_dict_update(t, dict, src) < 0 ? -1 : 0;
+}
+
+Value mv_evh_load_build_class(mv_thread *t, mv_frame *f) {
+    Value bc = mv_dict_get_cstr(t, f->builtins, "__build_class__");
+    if (!bc) {
+        if (!mv_err_occurred(t)) mv_err_set(t, &mv_exc_NameError, "__build_class__ not found");
+        return NULL;
+    }
+    return mv_newref(bc);
+}
+
+/* SETUP_ANNOTATIONS: give a module or class body its __annotations__ dict if it has none. */
+int mv_evh_setup_annotations(mv_thread *t, Value locals) {
+    static Value s_annotations;
+    int err;
+    Value a = mv_evh_mapping_get(t, locals, intern_static(t, &s_annotations, "__annotations__"), &err);
+    if (err) return -1;
+    if (a) {
+        MV_DECREF(a);
+        return 0;
+    }
+    Value d = mv_dict_new();
+    int rc = mv_setitem(t, locals, intern_static(t, &s_annotations, "__annotations__"), d);
+    MV_DECREF(d);
+    return rc < 0 ? -1 : 0;
+}
+
+/* WITH_EXCEPT_START: __exit__(type, exc, tb) */
+Value mv_evh_with_except_start(mv_thread *t, Value exitf, Value exc) {
+    Value tb = ((mv_exc *)exc)->traceback;
+    Value cargs[3] = {(Value)MV_TYPE(exc), exc, tb ? tb : MV_NONE};
+    return mv_call(t, exitf, cargs, 3, NULL);
+}
+
+/* GET_YIELD_FROM_ITER: generators (and coroutines, in a coroutine) are used as they are. */
+Value mv_evh_yield_from_iter(mv_thread *t, mv_code *co, Value v) {
+    if (!MV_IS_SMALL(v) && v->type == &mv_coro_type) {
+        if (!(co->flags & (MV_CO_COROUTINE | MV_CO_ITERABLE_COROUTINE))) {
+            mv_err_set(t, &mv_exc_TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
+            return NULL;
+        }
+        return mv_newref(v);
+    }
+    if (!MV_IS_SMALL(v) && v->type == &mv_gen_type) return mv_newref(v);
+    return mv_iter(t, v);
+}
+
+/* RERAISE and friends: takes exc and makes it the current exception as it is (no new
+ * __context__, no traceback entry). */
+void mv_evh_reraise(mv_thread *t, Value exc) {
+    Value cur = t->curexc;
+    t->curexc = exc;
+    MV_XDECREF(cur);
+}
+
+/* CALL_EXIT: __exit__(None, None, None) at the normal end of a with block. */
+Value mv_evh_call_exit(mv_thread *t, Value exitf) {
+    Value cargs[3] = {MV_NONE, MV_NONE, MV_NONE};
+    return mv_call(t, exitf, cargs, 3, NULL);
+}
+
+/* END_ASYNC_FOR: takes exc.  True if it is StopAsyncIteration (the loop ends normally);
+ * otherwise exc becomes the current exception again (to be re-raised as it is). */
+bool mv_evh_end_async_for(mv_thread *t, Value exc) {
+    if (mv_isinstance_of(exc, &mv_exc_StopAsyncIteration)) {
+        MV_DECREF(exc);
+        return true;
+    }
+    mv_evh_reraise(t, exc);
+    return false;
+}
+
+/* Entering the loop too deep: the C stack (c_deep), else the recursion limit with CPython's
+ * message for C code calling back into Python.  Returns NULL. */
+Value mv_evh_recursion_error(mv_thread *t, bool c_deep) {
+    mv_err_set(t, &mv_exc_RecursionError,
+               c_deep ? "maximum recursion depth exceeded" : "maximum recursion depth exceeded while calling a Python object");
+    return NULL;
+}
+
+/* IMPORT_NAME: fromlist None means a plain `import x`. */
+Value mv_evh_import_name(mv_thread *t, Value name, Value fromlist, Value level) {
+    return mv_import(t, name, fromlist == MV_NONE ? NULL : fromlist, MV_IS_SMALL(level) ? (int)MV_SMALL_VAL(level) : 0);
+}
+
+int mv_evh_delete_fast(mv_thread *t, mv_frame *f, int i) {
+    Value old = f->localsplus[i];
+    if (!old) {
+        mv_evh_unbound_local(t, f->code, i);
+        return -1;
+    }
+    f->localsplus[i] = NULL;
+    MV_DECREF(old);
+    return 0;
+}
+
+int mv_evh_delete_deref(mv_thread *t, mv_frame *f, int i) {
+    mv_code *co = f->code;
+    mv_cell *cell = (mv_cell *)f->localsplus[co->nlocals + i];
+    Value old = cell->ref;
+    if (!old) {
+        mv_evh_unbound_deref(t, co, i);
+        return -1;
+    }
+    cell->ref = NULL;
+    MV_DECREF(old);
+    return 0;
+}
+
+/* GET_LEN (match statement) */
+Value mv_evh_get_len(mv_thread *t, Value v) {
+    int64_t n = mv_len(t, v);
+    return n < 0 ? NULL : mv_int_from_i64(n);
+}
+
+/* ---- running code from C ---- */
+
+Value mv_eval_code(mv_thread *t, Value code, Value globals, Value locals) {
+    mv_code *co = (mv_code *)code;
+    Value builtins = mv_dict_get_cstr(t, globals, "__builtins__");
+    if (builtins) {
+        if (!mv_dict_check(builtins)) {
+            Value d = mv_getattr_cstr(t, builtins, "__dict__");
+            if (!d) {
+                mv_err_clear(t);
+                builtins = t->vm->builtins;
+            } else {
+                MV_DECREF(d); /* the module keeps its dict alive */
+                builtins = d;
+            }
+        }
+    } else {
+        if (mv_err_occurred(t)) return NULL;
+        builtins = t->vm->builtins;
+        Value bm = t->vm->builtins_module ? t->vm->builtins_module : builtins;
+        if (mv_dict_set_cstr(t, globals, "__builtins__", bm) < 0) return NULL;
+    }
+    mv_frame *f = mv_frame_new(co, NULL, globals, builtins, locals ? locals : globals);
+    if (co->ncells || co->nfrees)
+        for (int i = 0; i < co->ncells; i++) f->localsplus[co->nlocals + i] = mv_cell_new(NULL);
+    Value r = mv_eval_frame(t, f);
+    mv_frame_release(f);
+    return r;
 }
