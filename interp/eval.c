@@ -1283,31 +1283,38 @@ dispatch_opcode:
         DISPATCH();
     }
 
+/* Pop the two compared operands into truth value `c` (the fused compare-and-jump ops): tagged
+   small ints compare as their words (the tag bit does not change the order). */
+#define POP_COMPARE(c)                                                                             \
+    do {                                                                                           \
+        Value r_ = TOP(), l_ = SECOND();                                                           \
+        if (((uintptr_t)l_ & (uintptr_t)r_ & 1u)) {                                                \
+            intptr_t a_ = (intptr_t)l_, b_ = (intptr_t)r_;                                         \
+            switch (oparg) {                                                                       \
+            case MV_LT: c = a_ < b_; break;                                                        \
+            case MV_LE: c = a_ <= b_; break;                                                       \
+            case MV_EQ: c = a_ == b_; break;                                                       \
+            case MV_NE: c = a_ != b_; break;                                                       \
+            case MV_GT: c = a_ > b_; break;                                                        \
+            default: c = a_ >= b_; break;                                                          \
+            }                                                                                      \
+            sp -= 2;                                                                               \
+        } else {                                                                                   \
+            Value res_ = mv_richcompare(t, l_, r_, oparg);                                         \
+            if (!res_) goto error;                                                                 \
+            sp -= 2;                                                                               \
+            MV_DECREF(l_);                                                                         \
+            MV_DECREF(r_);                                                                         \
+            c = res_ == MV_TRUE ? 1 : res_ == MV_FALSE ? 0 : mv_truthy(t, res_);                   \
+            MV_DECREF(res_);                                                                       \
+            if (c < 0) goto error;                                                                 \
+        }                                                                                          \
+    } while (0)
+
     TARGET(COMPARE_JUMP_IF_FALSE) {
         unsigned target = *ip++;
-        Value r = TOP(), l = SECOND();
         int c;
-        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
-            intptr_t a = (intptr_t)l, b = (intptr_t)r;
-            switch (oparg) {
-            case MV_LT: c = a < b; break;
-            case MV_LE: c = a <= b; break;
-            case MV_EQ: c = a == b; break;
-            case MV_NE: c = a != b; break;
-            case MV_GT: c = a > b; break;
-            default: c = a >= b; break;
-            }
-            sp -= 2;
-        } else {
-            Value res = mv_richcompare(t, l, r, oparg);
-            if (!res) goto error;
-            sp -= 2;
-            MV_DECREF(l);
-            MV_DECREF(r);
-            c = res == MV_TRUE ? 1 : res == MV_FALSE ? 0 : mv_truthy(t, res);
-            MV_DECREF(res);
-            if (c < 0) goto error;
-        }
+        POP_COMPARE(c);
         if (!c) {
             const mv_codeunit *tg = co->code + target;
             if (tg < ip) CHECK_BREAKER();
@@ -1318,29 +1325,8 @@ dispatch_opcode:
 
     TARGET(COMPARE_JUMP_IF_TRUE) {
         unsigned target = *ip++;
-        Value r = TOP(), l = SECOND();
         int c;
-        if (((uintptr_t)l & (uintptr_t)r & 1u)) {
-            intptr_t a = (intptr_t)l, b = (intptr_t)r;
-            switch (oparg) {
-            case MV_LT: c = a < b; break;
-            case MV_LE: c = a <= b; break;
-            case MV_EQ: c = a == b; break;
-            case MV_NE: c = a != b; break;
-            case MV_GT: c = a > b; break;
-            default: c = a >= b; break;
-            }
-            sp -= 2;
-        } else {
-            Value res = mv_richcompare(t, l, r, oparg);
-            if (!res) goto error;
-            sp -= 2;
-            MV_DECREF(l);
-            MV_DECREF(r);
-            c = res == MV_TRUE ? 1 : res == MV_FALSE ? 0 : mv_truthy(t, res);
-            MV_DECREF(res);
-            if (c < 0) goto error;
-        }
+        POP_COMPARE(c);
         if (c) {
             const mv_codeunit *tg = co->code + target;
             if (tg < ip) CHECK_BREAKER();
