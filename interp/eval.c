@@ -112,11 +112,17 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
+#ifdef MV_NO_CHECK_POINTS
+    /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
+       bench/run.py can show what the check points cost a single thread */
+#define CHECK_BREAKER() ((void)breaker)
+#else
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
         if (atomic_load_explicit(breaker, memory_order_relaxed) && mv_evh_handle_breaker(t) < 0)          \
             goto error;                                                                            \
     } while (0)
+#endif
 
     LOAD_FRAME();
     if (throwflag) {
