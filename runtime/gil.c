@@ -47,6 +47,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,7 +62,7 @@ struct mv_gil {
     pthread_mutex_t mutex;
     pthread_cond_t cond;        /* the GIL was dropped */
     pthread_cond_t switch_cond; /* the GIL was taken (forced switching waits for this) */
-    int locked;                 /* somebody holds it */
+    _Atomic int locked;         /* somebody holds it (written under mutex; spinners read it) */
     int waiters;                /* threads blocked in take() */
     mv_thread *holder;          /* NULL when free */
     mv_thread *last_holder;     /* who held it last: a take by another thread is a switch */
@@ -113,6 +114,45 @@ void mv_gil_create(mv_vm *vm, mv_thread *holder) {
 }
 
 /* ---- the two primitives: take and drop (called with g->mutex held) ---------------------------- */
+
+/* ---- short spins before sleeping ------------------------------------------------------------
+ * Handing the GIL (or a lock) to a thread asleep in the kernel costs a wake-up of several
+ * microseconds.  When threads hand control back and forth quickly (a lock ping-pong, a queue
+ * with a fast consumer) the holder usually lets go within a few microseconds, so a waiter first
+ * spins briefly on another core before it blocks.  Never on a single CPU, where spinning only
+ * delays the holder.  Bounded: at most MV_SPIN_NS per wait. */
+#define MV_SPIN_NS 20000
+
+bool mv_spin_allowed(void) {
+    static _Atomic int ncpu = 0; /* 0 unknown, 1 one CPU, 2 several (threads may race to set it) */
+    int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
+    if (!n) {
+        n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+        atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+    }
+    return n > 1;
+}
+
+void mv_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static void spin_until_free(mv_gil *g) {
+    if (!mv_spin_allowed()) return;
+    int64_t end = 0;
+    for (unsigned i = 0; atomic_load_explicit(&g->locked, memory_order_relaxed); i++) {
+        mv_cpu_relax();
+        if ((i & 63) == 0) {
+            int64_t now = mv_gil_now_ns();
+            if (!end) end = now + MV_SPIN_NS;
+            else if (now > end) return;
+        }
+    }
+}
 
 /* Exit: a thread other than the finalizing one never runs again (daemon threads). */
 static void exit_if_finalizing(mv_gil *g, mv_thread *t) {
@@ -174,6 +214,7 @@ static void drop_locked(mv_gil *g, mv_thread *t) {
 
 void mv_gil_take(mv_thread *t) {
     mv_gil *g = t->vm->gil;
+    spin_until_free(g);
     pthread_mutex_lock(&g->mutex);
     take_locked(g, t);
     pthread_mutex_unlock(&g->mutex);
@@ -221,6 +262,7 @@ void mv_gil_release_blocking(mv_thread *t) {
 
 void mv_gil_acquire_blocking(mv_thread *t) {
     mv_gil *g = t->vm->gil;
+    spin_until_free(g);
     pthread_mutex_lock(&g->mutex);
     take_locked(g, t);
     pthread_mutex_unlock(&g->mutex);

@@ -58,5 +58,8 @@ void mv_gil_after_fork_child(mv_thread *t);
 
 /* Monotonic clock in nanoseconds. */
 int64_t mv_gil_now_ns(void);
+/* Spinning before blocking (gil.c): allowed only with more than one CPU; one pause. */
+bool mv_spin_allowed(void);
+void mv_cpu_relax(void);
 
 #endif

@@ -57,6 +57,19 @@ static int sem_acquire(mv_thread *t, sem_t *sem, double timeout) {
     for (;;) {
         int r, err;
         MV_GIL_RELEASE(t);
+        /* spin briefly first: a lock handed back and forth is usually released within
+           microseconds, and waking a sleeping thread costs more (see gil.c) */
+        if (mv_spin_allowed()) {
+            int64_t end = mv_gil_now_ns() + 20000;
+            for (unsigned i = 1;; i++) {
+                if (sem_trywait(sem) == 0) {
+                    MV_GIL_ACQUIRE(t);
+                    return 1;
+                }
+                mv_cpu_relax();
+                if ((i & 15) == 0 && mv_gil_now_ns() > end) break;
+            }
+        }
         do {
             r = timeout < 0 ? sem_wait(sem) : sem_clockwait(sem, CLOCK_MONOTONIC, &dl);
             err = r ? errno : 0;
