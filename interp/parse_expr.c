@@ -26,6 +26,7 @@ static mv_expr *atom(mv_parser *p);
 static mv_expr *primary(mv_parser *p);
 static mv_expr *factor(mv_parser *p);
 static mv_expr *star_named_expression(mv_parser *p);
+static int more_elements(mv_parser *p, int closer);
 static int comp_for(mv_parser *p, mv_ast_seq *out);
 
 static mv_expr *mk_name(mv_parser *p, mv_token *tk, mv_expr_ctx ctx) {
@@ -165,23 +166,27 @@ static mv_expr *paren_atom(mv_parser *p, mv_token *open) {
         if (first->kind == E_STARRED) return mv_parse_error_node(p, first->span, "cannot use starred expression here");
         return first;
     }
-    if (p_type(p) != TK_COMMA) {
-        if (first->kind == E_NAMEDEXPR || p_type(p) == TK_COLONEQUAL) return mv_parse_invalid(p);
-        return mv_parse_invalid(p);
-    }
+    if (p_type(p) != TK_COMMA) return mv_parse_invalid(p);
     size_t m = mv_vmark(p);
     mv_vpush(p, first);
-    while (p_accept(p, TK_COMMA)) {
-        if (p_type(p) == TK_RPAR) break;
-        mv_expr *x = star_named_expression(p);
-        if (!x) return NULL;
-        mv_vpush(p, x);
-    }
+    if (more_elements(p, TK_RPAR) < 0) return NULL;
     if (!p_accept(p, TK_RPAR)) return mv_parse_invalid(p);
     mv_expr *e = mv_new_expr(p, E_TUPLE, open->lineno, open->col);
     if (!e) return NULL;
     e->u.tuple.elts = mv_vseq(p, m);
     return e;
+}
+
+/* After the first element of a tuple or list display: `, elt` pairs (a trailing comma allowed)
+   pushed on the parser's value stack, up to the closing bracket `closer` (not consumed). */
+static int more_elements(mv_parser *p, int closer) {
+    while (p_accept(p, TK_COMMA)) {
+        if (p_type(p) == closer) break;
+        mv_expr *x = star_named_expression(p);
+        if (!x) return -1;
+        mv_vpush(p, x);
+    }
+    return 0;
 }
 
 static mv_expr *list_atom(mv_parser *p, mv_token *open) {
@@ -201,12 +206,7 @@ static mv_expr *list_atom(mv_parser *p, mv_token *open) {
             return e;
         }
         mv_vpush(p, first);
-        while (p_accept(p, TK_COMMA)) {
-            if (p_type(p) == TK_RSQB) break;
-            mv_expr *x = star_named_expression(p);
-            if (!x) return NULL;
-            mv_vpush(p, x);
-        }
+        if (more_elements(p, TK_RSQB) < 0) return NULL;
     }
     if (!p_accept(p, TK_RSQB)) return mv_parse_invalid(p);
     mv_expr *e = mv_new_expr(p, E_LIST, open->lineno, open->col);
