@@ -11,5 +11,13 @@ const mv_builtin_module mv_builtin_modules[] = {
     {"random", mv_random_module_init},
     {"_thread", mv__thread_module_init},
     {"unicodedata", mv_unicodedata_module_init},
+    {"signal", mv_signal_module_init},
+    {"pickle", mv_pickle_module_init},
+    {"socket", mv_socket_module_init},
+    {"select", mv_select_module_init},
+    {"_asyncio", mv__asyncio_module_init},
+    {"_multiprocessing", mv__multiprocessing_module_init},
+    {"_collections", mv__collections_module_init},
+    {"_posixsubprocess", mv__posixsubprocess_module_init},
     {NULL, NULL},
 };

@@ -1,0 +1,6 @@
+/* _collections.c: placeholder, being written. */
+#include "modules.h"
+
+Value mv__collections_module_init(mv_thread *t) {
+    return mv_module_new(t, "_collections");
+}

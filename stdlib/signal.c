@@ -1,0 +1,6 @@
+/* signal.c: placeholder, being written. */
+#include "modules.h"
+
+Value mv_signal_module_init(mv_thread *t) {
+    return mv_module_new(t, "signal");
+}

@@ -1,0 +1,6 @@
+/* socket.c: placeholder, being written. */
+#include "modules.h"
+
+Value mv_socket_module_init(mv_thread *t) {
+    return mv_module_new(t, "socket");
+}
