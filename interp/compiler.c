@@ -422,6 +422,21 @@ static int stack_depth(mv_compiler *c, mv_cunit *u) {
     return maxd;
 }
 
+/* The opcode to emit for a jump at code offset `at` to `target`: a jump to the same or an earlier
+ * instruction closes a loop and becomes the *_BACKWARD twin, the only jumps that poll the eval
+ * breaker.  Deciding here, once offsets are final, keeps `target < ip` out of the eval loop. */
+static int backward_twin(int op, int target, int at) {
+    if (target > at) return op;
+    switch (op) {
+    case OP_JUMP: return OP_JUMP_BACKWARD;
+    case OP_POP_JUMP_IF_FALSE: return OP_POP_JUMP_BACKWARD_IF_FALSE;
+    case OP_POP_JUMP_IF_TRUE: return OP_POP_JUMP_BACKWARD_IF_TRUE;
+    case OP_COMPARE_JUMP_IF_FALSE: return OP_COMPARE_JUMP_BACKWARD_IF_FALSE;
+    case OP_COMPARE_JUMP_IF_TRUE: return OP_COMPARE_JUMP_BACKWARD_IF_TRUE;
+    }
+    return op;
+}
+
 static mv_code *assemble(mv_compiler *c, mv_cunit *u) {
     fuse(u);
     int stacksize = stack_depth(c, u);
@@ -460,6 +475,7 @@ static mv_code *assemble(mv_compiler *c, mv_cunit *u) {
         int arg = in->arg, arg2 = in->arg2;
         if (MV_OP_JUMP_IN_OPERAND(in->op)) arg = offset[u->labels[in->arg]];
         if (MV_OP_JUMP_IN_EXTRA(in->op)) arg2 = offset[u->labels[in->arg2]];
+        int op = backward_twin(in->op, MV_OP_JUMP_IN_OPERAND(in->op) ? arg : arg2, offset[i]);
         if (arg2 > 0xffff) {
             free(code); free(pos); free(offset); free(size);
             mv_err_set(c->t, &mv_exc_SystemError, "code object too large");
@@ -472,8 +488,8 @@ static mv_code *assemble(mv_compiler *c, mv_cunit *u) {
             code[k++] = (mv_codeunit)(OP_EXTENDED_ARG | ((((unsigned)arg >> (8 * e)) & 0xff) << 8));
         }
         pos[k] = in->pos;
-        code[k++] = (mv_codeunit)(in->op | (((unsigned)arg & 0xff) << 8));
-        if (mv_op_operand[in->op] == 2) {
+        code[k++] = (mv_codeunit)(op | (((unsigned)arg & 0xff) << 8));
+        if (mv_op_operand[op] == 2) {
             pos[k] = in->pos;
             code[k++] = (mv_codeunit)arg2;
         }

@@ -86,6 +86,7 @@ static void dis_one(mv_thread *t, mv_code *co, FILE *out) {
             fputs(arg < 6 ? cmp_names[arg] : "?", out);
             break;
         case OP_COMPARE_JUMP_IF_FALSE: case OP_COMPARE_JUMP_IF_TRUE:
+        case OP_COMPARE_JUMP_BACKWARD_IF_FALSE: case OP_COMPARE_JUMP_BACKWARD_IF_TRUE:
             fprintf(out, "%s, to %d", arg < 6 ? cmp_names[arg] : "?", extra);
             break;
         case OP_BINARY_OP: case OP_BINARY_OP_STORE_FAST:

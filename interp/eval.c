@@ -74,6 +74,12 @@ static inline void release_call_frame(mv_frame *f) {
 
 /* ---- the loop ---- */
 
+static int truth_steal(mv_thread *t, Value v) {
+    int b = mv_truthy(t, v);
+    MV_DECREF(v);
+    return b;
+}
+
 Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0); }
 
 Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
@@ -106,6 +112,8 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
         consts = mv_tuple_items(co->consts);                                                       \
     } while (0)
 #define NAME(i) MV_TUPLE_GET(co->names, (i))
+/* the truth of a popped value, consuming it: bools need no call and no refcount */
+#define POP_TRUTH(v) ((v) == MV_FALSE ? 0 : (v) == MV_TRUE ? 1 : truth_steal(t, (v)))
 #define PUSH(v) (*sp++ = (v))
 #define POP() (*--sp)
 #define TOP() (sp[-1])
@@ -611,44 +619,50 @@ dispatch_opcode:
     }
 
     TARGET(JUMP) {
-        const mv_codeunit *target = co->code + oparg;
-        if (target < ip) CHECK_BREAKER();
-        ip = target;
+        ip = co->code + oparg;
+        DISPATCH();
+    }
+
+    TARGET(JUMP_BACKWARD) {
+        CHECK_BREAKER();
+        ip = co->code + oparg;
         DISPATCH();
     }
 
     TARGET(POP_JUMP_IF_FALSE) {
         Value v = POP();
-        int b;
-        if (v == MV_FALSE) b = 0;
-        else if (v == MV_TRUE) b = 1;
-        else {
-            b = mv_truthy(t, v);
-            MV_DECREF(v);
-            if (b < 0) goto error;
-        }
-        if (!b) {
-            const mv_codeunit *target = co->code + oparg;
-            if (target < ip) CHECK_BREAKER();
-            ip = target;
-        }
+        int b = POP_TRUTH(v);
+        if (b < 0) goto error;
+        if (!b) ip = co->code + oparg;
         DISPATCH();
     }
 
     TARGET(POP_JUMP_IF_TRUE) {
         Value v = POP();
-        int b;
-        if (v == MV_FALSE) b = 0;
-        else if (v == MV_TRUE) b = 1;
-        else {
-            b = mv_truthy(t, v);
-            MV_DECREF(v);
-            if (b < 0) goto error;
+        int b = POP_TRUTH(v);
+        if (b < 0) goto error;
+        if (b) ip = co->code + oparg;
+        DISPATCH();
+    }
+
+    TARGET(POP_JUMP_BACKWARD_IF_FALSE) {
+        Value v = POP();
+        int b = POP_TRUTH(v);
+        if (b < 0) goto error;
+        if (!b) {
+            CHECK_BREAKER();
+            ip = co->code + oparg;
         }
+        DISPATCH();
+    }
+
+    TARGET(POP_JUMP_BACKWARD_IF_TRUE) {
+        Value v = POP();
+        int b = POP_TRUTH(v);
+        if (b < 0) goto error;
         if (b) {
-            const mv_codeunit *target = co->code + oparg;
-            if (target < ip) CHECK_BREAKER();
-            ip = target;
+            CHECK_BREAKER();
+            ip = co->code + oparg;
         }
         DISPATCH();
     }
@@ -1321,10 +1335,17 @@ dispatch_opcode:
         unsigned target = *ip++;
         int c;
         POP_COMPARE(c);
+        if (!c) ip = co->code + target;
+        DISPATCH();
+    }
+
+    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) {
+        unsigned target = *ip++;
+        int c;
+        POP_COMPARE(c);
         if (!c) {
-            const mv_codeunit *tg = co->code + target;
-            if (tg < ip) CHECK_BREAKER();
-            ip = tg;
+            CHECK_BREAKER();
+            ip = co->code + target;
         }
         DISPATCH();
     }
@@ -1333,10 +1354,17 @@ dispatch_opcode:
         unsigned target = *ip++;
         int c;
         POP_COMPARE(c);
+        if (c) ip = co->code + target;
+        DISPATCH();
+    }
+
+    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) {
+        unsigned target = *ip++;
+        int c;
+        POP_COMPARE(c);
         if (c) {
-            const mv_codeunit *tg = co->code + target;
-            if (tg < ip) CHECK_BREAKER();
-            ip = tg;
+            CHECK_BREAKER();
+            ip = co->code + target;
         }
         DISPATCH();
     }

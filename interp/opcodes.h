@@ -22,9 +22,12 @@ extern const char *const mv_op_names[MV_NUM_OPCODES];
 #define MV_OP_JUMP_IN_OPERAND(op)                                                                 \
     ((op) == OP_JUMP || (op) == OP_POP_JUMP_IF_FALSE || (op) == OP_POP_JUMP_IF_TRUE ||             \
      (op) == OP_JUMP_IF_FALSE_OR_POP || (op) == OP_JUMP_IF_TRUE_OR_POP || (op) == OP_FOR_ITER ||   \
-     (op) == OP_SETUP_FINALLY || (op) == OP_SETUP_CLEANUP)
+     (op) == OP_SETUP_FINALLY || (op) == OP_SETUP_CLEANUP || (op) == OP_JUMP_BACKWARD ||            \
+     (op) == OP_POP_JUMP_BACKWARD_IF_FALSE || (op) == OP_POP_JUMP_BACKWARD_IF_TRUE)
 /* Fused instructions whose extra unit is a jump target. */
-#define MV_OP_JUMP_IN_EXTRA(op) ((op) == OP_COMPARE_JUMP_IF_FALSE || (op) == OP_COMPARE_JUMP_IF_TRUE)
+#define MV_OP_JUMP_IN_EXTRA(op)                                                                   \
+    ((op) == OP_COMPARE_JUMP_IF_FALSE || (op) == OP_COMPARE_JUMP_IF_TRUE ||                        \
+     (op) == OP_COMPARE_JUMP_BACKWARD_IF_FALSE || (op) == OP_COMPARE_JUMP_BACKWARD_IF_TRUE)
 
 /* Stack effect on fall-through (from opcodes.def). */
 int mv_op_stack_effect(int op, int oparg);
