@@ -66,6 +66,10 @@ struct mv_gil {
     int waiters;                /* threads blocked in take() */
     mv_thread *holder;          /* NULL when free */
     mv_thread *last_holder;     /* who held it last: a take by another thread is a switch */
+    mv_thread *yielder;         /* dropped it on request, waiting for someone to take it */
+    mv_thread *dropped_by;      /* the yielder the current holder took over from (slice_base) */
+    int64_t taken_ns;           /* when the current holder took it */
+    int64_t lateness_ns;        /* how late timed waits wake up, smoothed (see take_locked) */
     uint64_t switch_number;     /* incremented at every take */
     _Atomic int64_t interval_ns;
     mv_vm *vm;
@@ -163,6 +167,15 @@ static void exit_if_finalizing(mv_gil *g, mv_thread *t) {
     }
 }
 
+/* Where a waiter's interval starts.  Normally when it starts waiting, as in CPython.  But a thread
+ * that was just made to give the GIL away (forced switching) only gets to wait after it has
+ * woken up from switch_cond, a wake-up latency after the new holder took over; counting from
+ * then would make every slice that much longer than the interval (a fifth of it at 1 ms).  Its
+ * interval counts from the switch itself, so that the holder gets one interval, not more. */
+static int64_t slice_base(const mv_gil *g, const mv_thread *t, int64_t now) {
+    return g->dropped_by == t && g->taken_ns <= now ? g->taken_ns : now;
+}
+
 static void take_locked(mv_gil *g, mv_thread *t) {
     exit_if_finalizing(g, t);
     if (g->locked) {
@@ -171,14 +184,10 @@ static void take_locked(mv_gil *g, mv_thread *t) {
         while (g->locked) {
             uint64_t saved = g->switch_number;
             int64_t ns = atomic_load_explicit(&g->interval_ns, memory_order_relaxed);
-            struct timespec dl;
-            clock_gettime(CLOCK_MONOTONIC, &dl);
-            dl.tv_sec += (time_t)(ns / 1000000000);
-            dl.tv_nsec += (long)(ns % 1000000000);
-            if (dl.tv_nsec >= 1000000000) {
-                dl.tv_sec++;
-                dl.tv_nsec -= 1000000000;
-            }
+            /* timed waits wake up late (timer slack, scheduling: 50-200 us on a VM): aim that
+               much early, so that the mean slice is the interval even at 1 ms */
+            int64_t deadline = slice_base(g, t, mv_gil_now_ns()) + ns - g->lateness_ns;
+            struct timespec dl = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
             int r = pthread_cond_timedwait(&g->cond, &g->mutex, &dl);
             if (g->finalizer && g->finalizer != t) {
                 g->waiters--;
@@ -188,6 +197,11 @@ static void take_locked(mv_gil *g, mv_thread *t) {
                 /* a whole interval and nobody switched: ask the holder to let go */
                 atomic_fetch_or(&g->vm->eval_breaker, MV_BREAK_GIL_DROP);
                 g->drop_requests++;
+                /* learn the lateness (an 1/8 moving average, capped at a quarter interval) */
+                int64_t late = mv_gil_now_ns() - (deadline + g->lateness_ns);
+                if (late < 0) late = 0;
+                if (late > ns / 4) late = ns / 4;
+                g->lateness_ns += (late - g->lateness_ns) / 8;
             }
         }
         g->waiters--;
@@ -195,6 +209,8 @@ static void take_locked(mv_gil *g, mv_thread *t) {
     }
     g->locked = 1;
     g->holder = t;
+    g->dropped_by = g->yielder;
+    g->yielder = NULL;
     if (g->last_holder != t) g->switches++;
     g->last_holder = t;
     g->switch_number++;
@@ -202,7 +218,7 @@ static void take_locked(mv_gil *g, mv_thread *t) {
     atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
     pthread_cond_signal(&g->switch_cond);
     t->gil.acquisitions++;
-    t->gil.taken_at = mv_gil_now_ns();
+    t->gil.taken_at = g->taken_ns = mv_gil_now_ns();
 }
 
 static void drop_locked(mv_gil *g, mv_thread *t) {
@@ -239,6 +255,7 @@ void mv_gil_yield(mv_thread *t) {
         pthread_mutex_unlock(&g->mutex);
         return;
     }
+    g->yielder = t;
     drop_locked(g, t);
     t->gil.forced_drops++;
     uint64_t saved = g->switch_number;
