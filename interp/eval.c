@@ -45,9 +45,7 @@ static inline mv_frame *alloc_frame(mv_code *co) {
     if (f) {
         co->zombie = f->back;
     } else {
-        size_t nslots = (size_t)co->nlocals + co->ncells + co->nfrees;
-        f = mv_malloc(sizeof(mv_frame) + (nslots + co->stacksize + 1) * sizeof(Value));
-        f->ob.type = &mv_frame_type;
+        f = mv_frame_alloc(co);
     }
     f->ob.refcnt = 1;
     f->code = co;

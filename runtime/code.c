@@ -7,6 +7,7 @@
 #include "class.h"
 #include "exc.h"
 #include "code.h"
+#include "opcodes.h"
 #include "str.h"
 #include "tuple.h"
 
@@ -75,6 +76,18 @@ mv_type mv_code_type = {
     .getsets = code_getsets,
 };
 
+/* The block stack never gets deeper than the number of SETUP_* instructions, nor than the
+ * compiler's limit of 20 statically nested blocks. */
+static int count_setups(const mv_codeunit *code, size_t n) {
+    int count = 0;
+    for (size_t i = 0; i < n && count < 20; i++) {
+        unsigned op = code[i] & 0xff;
+        if (op == OP_SETUP_FINALLY || op == OP_SETUP_CLEANUP) count++;
+        if (op < MV_NUM_OPCODES && mv_op_operand[op] == 2) i++; /* skip the inline extra unit */
+    }
+    return count;
+}
+
 mv_code *mv_code_new(Value name, Value qualname, Value filename, int firstlineno, unsigned flags,
                      int argcount, int posonlyargcount, int kwonlyargcount, int stacksize,
                      Value consts, Value names, Value varnames, Value cellvars, Value freevars,
@@ -92,6 +105,7 @@ mv_code *mv_code_new(Value name, Value qualname, Value filename, int firstlineno
     co->ncells = (int)mv_tuple_size(cellvars);
     co->nfrees = (int)mv_tuple_size(freevars);
     co->stacksize = stacksize;
+    co->maxblocks = count_setups(code, ncode);
     co->consts = mv_newref(consts);
     co->names = mv_newref(names);
     co->varnames = mv_newref(varnames);

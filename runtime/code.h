@@ -46,6 +46,7 @@ typedef struct mv_code {
     int ncells;          /* cell variables (captured by inner functions) */
     int nfrees;          /* free variables (captured from the enclosing function) */
     int stacksize;
+    int maxblocks;       /* bound on the try/with block depth: frames reserve this many blocks */
     Value consts;     /* tuple */
     Value names;      /* tuple of str: globals, attributes, imports */
     Value varnames;   /* tuple of str: the fast locals */
@@ -69,6 +70,11 @@ typedef struct {
 extern mv_type mv_cell_type;
 Value mv_cell_new(Value v); /* v may be NULL */
 
+/* One entry of a frame's block stack (SETUP_FINALLY / SETUP_CLEANUP, see eval.c). */
+typedef struct {
+    int type, handler, level;
+} mv_block;
+
 struct mv_frame {
     mv_object ob;
     mv_frame *back;    /* caller (borrowed while executing) */
@@ -83,10 +89,11 @@ struct mv_frame {
     bool is_generator; /* owned by a generator/coroutine object, not freed on return */
     bool entry;        /* the eval loop returns to C when this frame returns */
     uint8_t state;     /* MV_FRAME_* (generators: created / suspended / running / done) */
-    /* block stack for try/with/except (see eval.c) */
+    /* block stack for try/with/except (see eval.c): code->maxblocks entries after the value
+       stack, so that a coroutine without try blocks does not carry 20 of them */
     int nblocks;
-    struct { int type, handler, level; } blocks[20];
-    /* localsplus: nlocals fast locals, ncells+nfrees cells, then the value stack */
+    mv_block *blocks;
+    /* localsplus: nlocals fast locals, ncells+nfrees cells, the value stack, then the blocks */
     Value localsplus[];
 };
 extern mv_type mv_frame_type;
@@ -106,6 +113,9 @@ int mv_code_line(mv_code *co, int lasti);
    reference to func (which keeps code/globals/builtins alive), or, when func is NULL, to code,
    globals and builtins.  locals (may be NULL) is referenced too. */
 mv_frame *mv_frame_new(mv_code *co, Value func, Value globals, Value builtins, Value locals);
+/* Fresh uninitialized memory for a frame of co (type and block stack set): for the free-list
+   misses of mv_frame_new and of the eval loop's own call path. */
+mv_frame *mv_frame_alloc(mv_code *co);
 /* Drop everything the frame references and recycle its memory. */
 void mv_frame_release(mv_frame *f);
 /* Clear fast locals, cells and the value stack (the frame stays allocated). */

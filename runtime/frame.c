@@ -12,14 +12,21 @@ mv_type mv_frame_type = {
     .basicsize = sizeof(mv_frame),
 };
 
+mv_frame *mv_frame_alloc(mv_code *co) {
+    size_t nvalues = (size_t)co->nlocals + co->ncells + co->nfrees + (size_t)co->stacksize + 1;
+    mv_frame *f = mv_malloc(sizeof(mv_frame) + nvalues * sizeof(Value) + (size_t)co->maxblocks * sizeof(mv_block));
+    f->ob.type = &mv_frame_type;
+    f->blocks = (mv_block *)(f->localsplus + nvalues);
+    return f;
+}
+
 mv_frame *mv_frame_new(mv_code *co, Value func, Value globals, Value builtins, Value locals) {
     mv_frame *f = co->zombie;
     size_t nslots = (size_t)co->nlocals + co->ncells + co->nfrees;
     if (f) {
         co->zombie = f->back;
     } else {
-        f = mv_malloc(sizeof(mv_frame) + (nslots + co->stacksize + 1) * sizeof(Value));
-        f->ob.type = &mv_frame_type;
+        f = mv_frame_alloc(co);
     }
     f->ob.refcnt = 1;
     f->back = NULL;
