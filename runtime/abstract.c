@@ -785,8 +785,36 @@ Value mv_number_float(mv_thread *t, Value v) {
 
 /* ---- isinstance / issubclass ---------------------------------------------------------------- */
 
+/* A class whose metaclass is a class statement's (abc.ABCMeta ...) may define __instancecheck__ /
+   __subclasscheck__: call it (1/0, -1 error; -2 when the metaclass has none). */
+static int meta_check(mv_thread *t, Value cls, Value arg, Value *cache, const char *name) {
+    mv_type *meta = MV_TYPE(cls);
+    Value f = mv_type_lookup(meta, intern(cache, name));
+    if (!f || f == mv_dict_get_str(mv_type_type.dict, *cache)) return -2; /* type's own: the plain check */
+    Value bound = MV_TYPE(f)->descr_get ? MV_TYPE(f)->descr_get(t, f, cls, (Value)meta) : mv_newref(f);
+    if (!bound) return -1;
+    if (mv_enter_recursive_call(t, name[2] == 'i' ? " in __instancecheck__" : " in __subclasscheck__") < 0) {
+        MV_DECREF(bound);
+        return -1;
+    }
+    Value r = mv_call1(t, bound, arg);
+    mv_leave_recursive_call(t);
+    MV_DECREF(bound);
+    if (!r) return -1;
+    int k = mv_truthy(t, r);
+    MV_DECREF(r);
+    return k;
+}
+static Value s_instancecheck, s_subclasscheck;
+
 int mv_isinstance(mv_thread *t, Value obj, Value cls) {
-    if (mv_type_check(cls)) return mv_isinstance_of(obj, (mv_type *)cls);
+    if (mv_type_check(cls)) {
+        if (__builtin_expect(cls->type->flags & MV_TPFLAG_HEAPTYPE, 0) && MV_TYPE(obj) != (mv_type *)cls) {
+            int k = meta_check(t, cls, obj, &s_instancecheck, "__instancecheck__");
+            if (k != -2) return k;
+        }
+        return mv_isinstance_of(obj, (mv_type *)cls);
+    }
     if (mv_tuple_check(cls)) {
         for (size_t i = 0; i < mv_tuple_size(cls); i++) {
             int k = mv_isinstance(t, obj, MV_TUPLE_GET(cls, i));
@@ -800,7 +828,17 @@ int mv_isinstance(mv_thread *t, Value obj, Value cls) {
 }
 
 static int issubclass_inner(mv_thread *t, Value derived, Value cls) {
-    if (mv_type_check(cls)) return mv_type_is_subtype((mv_type *)derived, (mv_type *)cls);
+    if (mv_type_check(cls)) {
+        if (__builtin_expect(cls->type->flags & MV_TPFLAG_HEAPTYPE, 0)) {
+            int k = meta_check(t, cls, derived, &s_subclasscheck, "__subclasscheck__");
+            if (k != -2) return k;
+        }
+        if (!mv_type_check(derived)) {
+            mv_err_set(t, &mv_exc_TypeError, "issubclass() arg 1 must be a class");
+            return -1;
+        }
+        return mv_type_is_subtype((mv_type *)derived, (mv_type *)cls);
+    }
     if (mv_tuple_check(cls)) {
         for (size_t i = 0; i < mv_tuple_size(cls); i++) {
             int k = issubclass_inner(t, derived, MV_TUPLE_GET(cls, i));
@@ -814,7 +852,7 @@ static int issubclass_inner(mv_thread *t, Value derived, Value cls) {
 }
 
 int mv_issubclass(mv_thread *t, Value derived, Value cls) {
-    if (!mv_type_check(derived)) {
+    if (!mv_type_check(derived) && !(mv_type_check(cls) && (cls->type->flags & MV_TPFLAG_HEAPTYPE))) {
         mv_err_set(t, &mv_exc_TypeError, "issubclass() arg 1 must be a class");
         return -1;
     }

@@ -131,7 +131,9 @@ int mv_type_ready(mv_type *type) {
 
 Value mv_type_name_str(mv_type *type) {
     if (type->qualname) return mv_newref(type->qualname);
-    return mv_str_from_cstr(type->name);
+    /* a static type named "module.Name" (e.g. "collections.deque"): its __name__ is "Name" */
+    const char *dot = (type->flags & MV_TPFLAG_HEAPTYPE) ? NULL : strrchr(type->name, '.');
+    return mv_str_from_cstr(dot ? dot + 1 : type->name);
 }
 
 static Value type_module(mv_type *type) {
@@ -140,7 +142,9 @@ static Value type_module(mv_type *type) {
         if (m) return mv_newref(m);
     }
     if (type->module) return mv_newref(type->module);
-    /* "a.b.C" style static names are not used: builtins */
+    /* a static type named "module.Name" lives in that module, as in CPython */
+    const char *dot = (type->flags & MV_TPFLAG_HEAPTYPE) ? NULL : strrchr(type->name, '.');
+    if (dot) return mv_str_new(type->name, (size_t)(dot - type->name));
     return mv_str_from_cstr("builtins");
 }
 
@@ -300,7 +304,9 @@ static Value type_getitem(mv_thread *t, Value self, Value key) {
 
 /* type getsets */
 static Value type_get_name(mv_thread *t, Value self) {
-    return mv_str_from_cstr(((mv_type *)self)->name);
+    mv_type *type = (mv_type *)self;
+    const char *dot = (type->flags & MV_TPFLAG_HEAPTYPE) ? NULL : strrchr(type->name, '.');
+    return mv_str_from_cstr(dot ? dot + 1 : type->name);
 }
 static int type_set_name(mv_thread *t, Value self, Value v) {
     mv_type *type = (mv_type *)self;
@@ -458,8 +464,9 @@ static Value type_instancecheck(mv_thread *t, Value self, Value *args, size_t na
 }
 static Value type_subclasscheck(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     if (mv_check_nargs(t, "__subclasscheck__", nargs, 1, 1) < 0) return NULL;
-    int k = mv_issubclass(t, args[0], self);
-    return k < 0 ? NULL : mv_newref(MV_BOOL(k));
+    /* the plain check: a metaclass's own __subclasscheck__ calls this one */
+    if (!mv_type_check(args[0])) return mv_err_set(t, &mv_exc_TypeError, "issubclass() arg 1 must be a class");
+    return mv_newref(MV_BOOL(mv_type_is_subtype((mv_type *)args[0], (mv_type *)self)));
 }
 static Value type_prepare(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     return mv_dict_new();
