@@ -20,6 +20,7 @@
 #include "list.h"
 #include "module.h"
 #include "opcodes.h"
+#include "procsig.h"
 #include "range.h"
 #include "set.h"
 #include "str.h"
@@ -631,6 +632,10 @@ int mv_evh_handle_breaker(mv_thread *t) {
         return -1;
     }
     if (!vm->sigint_pending) atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+    /* other signals: their Python handlers run in the main thread (stdlib/signal.c) */
+    if ((atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_SIGNALS) &&
+        t == vm->main_thread && mv_signal_run_pending(t) < 0)
+        return -1;
     return 0;
 }
 

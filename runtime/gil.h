@@ -13,6 +13,7 @@ typedef struct mv_gil mv_gil;
 enum {
     MV_BREAK_SIGINT = 1,   /* SIGINT arrived: the main thread raises KeyboardInterrupt */
     MV_BREAK_GIL_DROP = 2, /* a thread has waited a whole switch interval: holder, drop the GIL */
+    MV_BREAK_SIGNALS = 4,  /* other signals arrived: the main thread runs their Python handlers */
 };
 
 /* Create the GIL, owned by `holder` (the running thread).  Called when the first extra thread

@@ -20,6 +20,7 @@
 #include "gil.h"
 #include "int.h"
 #include "modules.h"
+#include "procsig.h"
 #include "str.h"
 #include "thread.h"
 #include "tuple.h"
@@ -36,7 +37,7 @@ static int check_signals(mv_thread *t) {
         mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
         return -1;
     }
-    return 0;
+    return mv_signal_run_pending(t); /* other signals' Python handlers (main thread only) */
 }
 
 /* 1 acquired, 0 timed out, -1 exception.  timeout < 0: forever. */

@@ -22,9 +22,11 @@
 #include "exc.h"
 #include "file.h"
 #include "float.h"
+#include "gil.h"
 #include "int.h"
 #include "list.h"
 #include "modules.h"
+#include "procsig.h"
 #include "str.h"
 #include "tuple.h"
 
@@ -81,19 +83,248 @@ static Value os_getenv(mv_thread *t, Value self, Value *args, size_t nargs, Valu
     Value mod = mv_import_cstr(t, "os");
     if (!mod) return NULL;
     Value env = mv_dict_get_cstr(t, mv_module_dict(mod), "environ");
-    Value v = env && mv_dict_check(env) ? mv_dict_get(t, env, a[0]) : NULL;
+    Value r = NULL;
+    if (env) {
+        Value ga[2] = {a[0], a[1] ? a[1] : MV_NONE};
+        r = mv_call_method(t, env, "get", ga, 2);
+    } else if (!mv_err_occurred(t)) {
+        r = mv_newref(a[1] ? a[1] : MV_NONE);
+    }
     MV_DECREF(mod);
-    if (v) return mv_newref(v);
-    if (mv_err_occurred(t)) return NULL;
-    return mv_newref(a[1] ? a[1] : MV_NONE);
+    return r;
+}
+
+/* putenv/unsetenv change the process environment (what children inherit), not os.environ */
+static const char *env_name(mv_thread *t, Value v) {
+    const char *k = path_arg(t, v, NULL, NULL);
+    if (k && strchr(k, '=')) {
+        mv_err_set(t, &mv_exc_ValueError, "illegal environment variable name");
+        return NULL;
+    }
+    return k;
 }
 
 static Value os_putenv(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     if (mv_check_nargs(t, "putenv", nargs, 2, 2) < 0) return NULL;
-    const char *k = path_arg(t, args[0], NULL, NULL), *v = k ? path_arg(t, args[1], NULL, NULL) : NULL;
+    const char *k = env_name(t, args[0]), *v = k ? path_arg(t, args[1], NULL, NULL) : NULL;
     if (!k || !v) return NULL;
-    setenv(k, v, 1);
+    if (setenv(k, v, 1) < 0) return mv_err_errno(t, errno, NULL);
     return none();
+}
+
+static Value os_unsetenv(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_nargs(t, "unsetenv", nargs, 1, 1) < 0) return NULL;
+    const char *k = env_name(t, args[0]);
+    if (!k) return NULL;
+    if (unsetenv(k) < 0) return mv_err_errno(t, errno, NULL);
+    return none();
+}
+
+static Value os_fspath(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const kwlist[] = {"path", NULL};
+    Value a[1];
+    if (mv_parse_args(t, "fspath", args, nargs, kwnames, kwlist, 1, a) < 0) return NULL;
+    if (mv_str_check(a[0]) || mv_bytes_check(a[0])) return mv_newref(a[0]);
+    Value r = mv_call_method(t, a[0], "__fspath__", NULL, 0);
+    if (!r) {
+        if (!mv_err_matches(t, &mv_exc_AttributeError)) return NULL;
+        mv_err_clear(t);
+        return mv_err_format(t, &mv_exc_TypeError, "expected str, bytes or os.PathLike object, not %T", a[0]);
+    }
+    if (!mv_str_check(r) && !mv_bytes_check(r)) {
+        mv_err_format(t, &mv_exc_TypeError, "expected %T.__fspath__() to return str or bytes, not %T", a[0], r);
+        MV_DECREF(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* the MutableMapping methods os._Environ inherits in CPython, on their lines of
+   "<frozen _collections_abc>" */
+typedef struct {
+    int line;
+    const char *text;
+} src_chunk;
+
+static const src_chunk environ_abc_src[] = {
+    {770, "class _EnvironBase:\n"
+          "    def get(self, key, default=None):\n"
+          "        'D.get(k[,d]) -> D[k] if k in D, else d.  d defaults to None.'\n"
+          "        try:\n"
+          "            return self[key]\n"
+          "        except KeyError:\n"
+          "            return default\n"
+          "\n"
+          "    def __contains__(self, key):\n"
+          "        try:\n"
+          "            self[key]\n"
+          "        except KeyError:\n"
+          "            return False\n"
+          "        else:\n"
+          "            return True\n"
+          "\n"
+          "    def keys(self):\n"
+          "        return self._data.keys()\n"
+          "\n"
+          "    def items(self):\n"
+          "        return self._data.items()\n"
+          "\n"
+          "    def values(self):\n"
+          "        return self._data.values()\n"
+          "\n"
+          "    def __eq__(self, other):\n"
+          "        if isinstance(other, _Environ):\n"
+          "            other = other._data\n"
+          "        if not isinstance(other, dict):\n"
+          "            return NotImplemented\n"
+          "        return self._data == other\n"
+          "\n"
+          "    __hash__ = None\n"},
+    {905, "    __marker = object()\n"
+          "\n"
+          "    def pop(self, key, default=__marker):\n"
+          "        try:\n"
+          "            value = self[key]\n"
+          "        except KeyError:\n"
+          "            if default is self.__marker:\n"
+          "                raise\n"
+          "            return default\n"
+          "        else:\n"
+          "            del self[key]\n"
+          "            return value\n"
+          "\n"
+          "    def popitem(self):\n"
+          "        try:\n"
+          "            key = next(iter(self))\n"
+          "        except StopIteration:\n"
+          "            raise KeyError from None\n"
+          "        value = self[key]\n"
+          "        del self[key]\n"
+          "        return key, value\n"
+          "\n"
+          "    def clear(self):\n"
+          "        try:\n"
+          "            while True:\n"
+          "                self.popitem()\n"
+          "        except KeyError:\n"
+          "            pass\n"
+          "\n"
+          "    def update(self, other=(), /, **kwds):\n"
+          "        if hasattr(other, 'keys'):\n"
+          "            for key in other.keys():\n"
+          "                self[key] = other[key]\n"
+          "        else:\n"
+          "            for key, value in other:\n"
+          "                self[key] = value\n"
+          "        for key, value in kwds.items():\n"
+          "            self[key] = value\n"},
+};
+
+/* os.environ: CPython's os._Environ (a mapping that calls putenv/unsetenv), placed on the same
+   lines of "<frozen os>" so that tracebacks through it read as CPython's. */
+static const src_chunk environ_src[] = {
+    {666, "class _Environ(_EnvironBase):\n"
+          "    def __init__(self, data):\n"
+          "        self._data = data\n"},
+    {674, "    def __getitem__(self, key):\n"
+          "        try:\n"
+          "            value = self._data[_encode(key)]\n"
+          "        except KeyError:\n"
+          "            # raise KeyError with the original key value\n"
+          "            raise KeyError(key) from None\n"
+          "        return value\n"
+          "\n"
+          "    def __setitem__(self, key, value):\n"
+          "        key = _encode(key)\n"
+          "        value = _encode(value)\n"
+          "        putenv(key, value)\n"
+          "        self._data[key] = value\n"
+          "\n"
+          "    def __delitem__(self, key):\n"
+          "        encodedkey = _encode(key)\n"
+          "        unsetenv(encodedkey)\n"
+          "        try:\n"
+          "            del self._data[encodedkey]\n"
+          "        except KeyError:\n"
+          "            # raise KeyError with the original key value\n"
+          "            raise KeyError(key) from None\n"
+          "\n"
+          "    def __iter__(self):\n"
+          "        return iter(list(self._data))\n"
+          "\n"
+          "    def __len__(self):\n"
+          "        return len(self._data)\n"
+          "\n"
+          "    def __repr__(self):\n"
+          "        formatted_items = ', '.join(\n"
+          "            f'{key!r}: {value!r}'\n"
+          "            for key, value in self._data.items()\n"
+          "        )\n"
+          "        return f'environ({{{formatted_items}}})'\n"
+          "\n"
+          "    def copy(self):\n"
+          "        return dict(self._data)\n"
+          "\n"
+          "    def setdefault(self, key, value):\n"
+          "        if key not in self:\n"
+          "            self[key] = value\n"
+          "        return self[key]\n"
+          "\n"
+          "    def __ior__(self, other):\n"
+          "        self.update(other)\n"
+          "        return self\n"
+          "\n"
+          "    def __or__(self, other):\n"
+          "        if not hasattr(other, 'keys'):\n"
+          "            return NotImplemented\n"
+          "        new = dict(self._data)\n"
+          "        new.update(other)\n"
+          "        return new\n"},
+    {756, "def encode(value):\n"
+          "    if not isinstance(value, str):\n"
+          "        raise TypeError(\"str expected, not %s\" % type(value).__name__)\n"
+          "    return value\n"
+          "_encode = encode\n"
+          "environ = _Environ(_environ_data)\n"
+          "del _environ_data, _EnvironBase, encode\n"},
+};
+
+/* Run chunks of source placed at the given line numbers of `filename` in module m. */
+static int exec_at_lines(mv_thread *t, Value m, const src_chunk *c, size_t n, const char *filename) {
+    mv_strbuf b;
+    mv_strbuf_init(&b);
+    int line = 1;
+    for (size_t i = 0; i < n; i++) {
+        for (; line < c[i].line; line++) mv_strbuf_addc(&b, '\n');
+        for (const char *p = c[i].text; *p; p++)
+            if (*p == '\n') line++;
+        mv_strbuf_adds(&b, c[i].text);
+    }
+    Value src = mv_strbuf_finish(&b);
+    int r = mv_module_exec_source(t, m, mv_str_data(src), mv_str_size(src), filename);
+    MV_DECREF(src);
+    return r;
+}
+
+static int make_environ(mv_thread *t, Value m) {
+    Value env = mv_dict_new();
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        Value k = mv_str_decode_utf8(t, *e, (size_t)(eq - *e), "surrogateescape");
+        Value v = mv_str_decode_utf8(t, eq + 1, strlen(eq + 1), "surrogateescape");
+        if (k && v) mv_dict_set(t, env, k, v);
+        else mv_err_clear(t);
+        MV_XDECREF(k);
+        MV_XDECREF(v);
+    }
+    int r = mv_module_add(t, m, "_environ_data", env);
+    MV_DECREF(env);
+    if (r < 0) return -1;
+    if (exec_at_lines(t, m, environ_abc_src, sizeof environ_abc_src / sizeof environ_abc_src[0],
+                      "<frozen _collections_abc>") < 0)
+        return -1;
+    return exec_at_lines(t, m, environ_src, sizeof environ_src / sizeof environ_src[0], "<frozen os>");
 }
 
 static Value os_listdir(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
@@ -327,14 +558,26 @@ static Value os_stat(mv_thread *t, Value self, Value *args, size_t nargs, Value 
     return make_stat(&st);
 }
 
+static Value os_fstat(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    static const char *const kwlist[] = {"fd", NULL};
+    Value a[1];
+    if (mv_parse_args(t, "fstat", args, nargs, kwnames, kwlist, 1, a) < 0) return NULL;
+    int64_t fd;
+    if (mv_index_int64(t, a[0], &fd) < 0) return NULL;
+    struct stat st;
+    if (fstat((int)fd, &st) < 0) return mv_err_errno(t, errno, NULL);
+    return make_stat(&st);
+}
+
 static Value os_system(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     if (mv_check_nargs(t, "system", nargs, 1, 1) < 0) return NULL;
     const char *c = path_arg(t, args[0], "system", "command");
     if (!c) return NULL;
-    mv_file_flush_all(t);
-    /* MV_GIL_RELEASE() goes here */
+    /* as CPython: Python-level buffers are not flushed first (so `print(); os.system()` to a
+       pipe shows the command's output first); the GIL is released while the command runs */
+    MV_GIL_RELEASE(t);
     int r = system(c);
-    /* MV_GIL_ACQUIRE() */
+    MV_GIL_ACQUIRE(t);
     return mv_int_from_i64(r);
 }
 
@@ -343,6 +586,8 @@ static const mv_method_def os_methods[] = {
     {"chdir", os_chdir, 0, NULL},
     {"getenv", os_getenv, 0, NULL},
     {"putenv", os_putenv, 0, NULL},
+    {"unsetenv", os_unsetenv, 0, NULL},
+    {"fspath", os_fspath, 0, NULL},
     {"listdir", os_listdir, 0, NULL},
     {"mkdir", os_mkdir, 0, NULL},
     {"makedirs", os_makedirs, 0, NULL},
@@ -357,6 +602,7 @@ static const mv_method_def os_methods[] = {
     {"urandom", os_urandom, 0, NULL},
     {"strerror", os_strerror, 0, NULL},
     {"stat", os_stat, 0, NULL},
+    {"fstat", os_fstat, 0, NULL},
     {"system", os_system, 0, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -716,6 +962,7 @@ Value mv_os_module_init(mv_thread *t) {
     Value p = mv_module_new(t, "posixpath");
     if (!m || !p) return NULL;
     if (mv_module_add_methods(t, m, os_methods) < 0 || mv_module_add_methods(t, p, path_methods) < 0) goto fail;
+    if (mv_os_process_add(t, m) < 0) goto fail;
     if (add_str(t, m, "name", "posix") < 0 || add_str(t, m, "sep", "/") < 0 || add_str(t, m, "linesep", "\n") < 0 ||
         add_str(t, m, "curdir", ".") < 0 || add_str(t, m, "pardir", "..") < 0 || add_str(t, m, "extsep", ".") < 0 ||
         add_str(t, m, "pathsep", ":") < 0 || add_str(t, m, "devnull", "/dev/null") < 0)
@@ -723,19 +970,7 @@ Value mv_os_module_init(mv_thread *t) {
     if (add_str(t, p, "sep", "/") < 0 || add_str(t, p, "curdir", ".") < 0 || add_str(t, p, "pardir", "..") < 0 ||
         add_str(t, p, "extsep", ".") < 0 || add_str(t, p, "pathsep", ":") < 0)
         goto fail;
-    Value env = mv_dict_new();
-    for (char **e = environ; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq) continue;
-        Value k = mv_str_decode_utf8(t, *e, (size_t)(eq - *e), "surrogateescape");
-        Value v = mv_str_decode_utf8(t, eq + 1, strlen(eq + 1), "surrogateescape");
-        if (k && v) mv_dict_set(t, env, k, v);
-        else mv_err_clear(t);
-        MV_XDECREF(k);
-        MV_XDECREF(v);
-    }
-    mv_module_add(t, m, "environ", env);
-    MV_DECREF(env);
+    if (make_environ(t, m) < 0) goto fail;
     mv_module_add(t, m, "stat_result", (Value)&mv_stat_result_type);
     mv_module_add(t, m, "error", (Value)&mv_exc_OSError);
     mv_module_add(t, m, "path", p);

@@ -16,6 +16,7 @@
 #include "gil.h"
 #include "int.h"
 #include "modules.h"
+#include "procsig.h"
 #include "str.h"
 #include "tuple.h"
 
@@ -85,6 +86,12 @@ static Value time_sleep(mv_thread *t, Value self, Value *args, size_t nargs, Val
                 MV_GIL_ACQUIRE(t); /* before touching any object */
                 t->vm->sigint_pending = 0;
                 return mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
+            }
+            /* other signals: run their Python handlers now (PEP 475: resume unless one raised) */
+            if (t == t->vm->main_thread && (atomic_load(&t->vm->eval_breaker) & MV_BREAK_SIGNALS)) {
+                MV_GIL_ACQUIRE(t);
+                if (mv_signal_run_pending(t) < 0) return NULL;
+                MV_GIL_RELEASE(t);
             }
             clock_gettime(CLOCK_MONOTONIC, &now);
             continue;

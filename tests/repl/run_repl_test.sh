@@ -82,9 +82,11 @@ at_prompt() {
     done
 }
 
+# timeout: a session left behind by an interrupted run (its minivm may be running a CPU-bound
+# thread) must not spin for ever
 mkdir -p "$TMPD/home"
 tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 150 -y 50 \
-    "cd '$TMPD' && env HOME='$TMPD/home' LC_ALL=C.UTF-8 '$MINIVM'; echo \"[exit status \$?]\"; sleep 60"
+    "cd '$TMPD' && env HOME='$TMPD/home' LC_ALL=C.UTF-8 timeout --foreground 60 '$MINIVM'; echo \"[exit status \$?]\"; sleep 60"
 
 # 1. banner and prompt
 check "banner names the version" '^minivm [0-9]' 5
