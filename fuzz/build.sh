@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer harness fuzz/fuzz_parse.c against libminivm.a compiled by clang with
 # ASan+UBSan (a meson build directory of its own, build-fuzz/, so the file list stays meson's).
-# Usage: fuzz/build.sh [-DFUZZ_PARSE_ONLY]   -> build-fuzz/fuzz_parse
+# Usage: fuzz/build.sh [-DFUZZ_PARSE_ONLY]   -> build-fuzz/fuzz_parse, build-fuzz/fuzz_pickle
 # Run:   build-fuzz/fuzz_parse build-fuzz/corpus build-fuzz/seeds -dict=fuzz/python.dict \
 #          -max_len=4096 -max_total_time=300
 # (seeds: the parser test cases, one file each; a crash is saved as crash-*: reproduce it with
@@ -23,3 +23,9 @@ PY
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
     "$@" fuzz/fuzz_parse.c $OUT/libminivm.a $(pkg-config --libs gmp libedit) -lm -lpthread -o $OUT/fuzz_parse
 echo "built $OUT/fuzz_parse"
+# pickle.loads: fuzz/fuzz_pickle.c; its seeds are valid dumps that the harness itself writes
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
+    fuzz/fuzz_pickle.c $OUT/libminivm.a $(pkg-config --libs gmp libedit) -lm -lpthread -o $OUT/fuzz_pickle
+mkdir -p $OUT/pickle_corpus $OUT/pickle_seeds
+FUZZ_PICKLE_WRITE_SEEDS=$OUT/pickle_seeds $OUT/fuzz_pickle
+echo "built $OUT/fuzz_pickle"
