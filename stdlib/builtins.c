@@ -14,6 +14,7 @@
 #include "file.h"
 #include "float.h"
 #include "func.h"
+#include "gen.h"
 #include "int.h"
 #include "list.h"
 #include "module.h"
@@ -894,6 +895,153 @@ static Value builtin_import(mv_thread *t, Value self, Value *args, size_t nargs,
     return mv_import(t, a[0], fromlist, (int)level);
 }
 
+/* ---- aiter / anext ---------------------------------------------------------------------- */
+
+/* anext(it, default): an awaitable driving it.__anext__()'s awaitable, whose StopAsyncIteration
+   becomes the default value (CPython's anext_awaitable). */
+typedef struct {
+    mv_object ob;
+    Value wrapped, deflt;
+    Value it; /* the iterator being driven, once started */
+} anext_awaitable;
+
+static mv_type anext_awaitable_type;
+
+static Value anext_iter(mv_thread *t, anext_awaitable *a) {
+    if (!a->it) {
+        Value it = mv_coro_get_awaitable(t, a->wrapped, 0);
+        if (!it) return NULL;
+        a->it = it;
+    }
+    return a->it;
+}
+
+static bool anext_is_gen(Value it) {
+    return !MV_IS_SMALL(it) && (it->type == &mv_coro_type || it->type == &mv_gen_type);
+}
+
+static Value anext_result(mv_thread *t, anext_awaitable *a, Value r) {
+    if (!r && mv_err_matches(t, &mv_exc_StopAsyncIteration)) {
+        mv_err_clear(t);
+        mv_err_set_value(t, &mv_exc_StopIteration, a->deflt);
+    }
+    return r;
+}
+
+static Value anext_send_value(mv_thread *t, anext_awaitable *a, Value v) {
+    Value it = anext_iter(t, a);
+    if (!it) return NULL;
+    Value r;
+    if (anext_is_gen(it)) r = mv_gen_send(t, it, v, NULL);
+    else if (v == MV_NONE && MV_TYPE(it)->iternext) {
+        r = MV_TYPE(it)->iternext(t, it);
+        if (!r && !mv_err_occurred(t)) mv_err_set_object(t, (Value)&mv_exc_StopIteration);
+    } else r = mv_call_method(t, it, "send", &v, 1);
+    return anext_result(t, a, r);
+}
+
+static Value anext_aw_send(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (unpack_args(t, "send", nargs, kwnames, 1, 1) < 0) return NULL;
+    return anext_send_value(t, (anext_awaitable *)self, args[0]);
+}
+
+static Value anext_aw_iternext(mv_thread *t, Value self) {
+    Value r = anext_send_value(t, (anext_awaitable *)self, MV_NONE);
+    if (!r && mv_err_matches(t, &mv_exc_StopIteration)) {
+        Value e = mv_err_fetch(t);
+        Value v = mv_getattr_cstr(t, e, "value");
+        MV_DECREF(e);
+        if (v && v != MV_NONE) mv_err_set_value(t, &mv_exc_StopIteration, v);
+        MV_XDECREF(v);
+    }
+    return r;
+}
+
+static Value anext_aw_throw(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    anext_awaitable *a = (anext_awaitable *)self;
+    Value it = anext_iter(t, a);
+    if (!it) return NULL;
+    if (anext_is_gen(it)) {
+        Value e = mv_gen_throw_args(t, "throw", args, nargs, kwnames);
+        if (!e) return NULL;
+        return anext_result(t, a, mv_gen_throw_value(t, it, e));
+    }
+    Value m = mv_getattr_cstr(t, it, "throw");
+    if (!m) return NULL;
+    Value r = mv_call(t, m, args, nargs, kwnames);
+    MV_DECREF(m);
+    return anext_result(t, a, r);
+}
+
+static Value anext_aw_close(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    anext_awaitable *a = (anext_awaitable *)self;
+    Value it = anext_iter(t, a);
+    if (!it) return NULL;
+    if (anext_is_gen(it)) return anext_result(t, a, mv_gen_close(t, it));
+    Value m = mv_getattr_opt(t, it, mv_str_intern_cstr(t, "close"));
+    if (!m) return mv_err_occurred(t) ? NULL : mv_newref(MV_NONE);
+    Value r = mv_call0(t, m);
+    MV_DECREF(m);
+    return anext_result(t, a, r);
+}
+
+static Value anext_aw_self(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) { return mv_newref(self); }
+static Value anext_aw_iter(mv_thread *t, Value self) { return mv_newref(self); }
+
+static void anext_aw_dealloc(Value self) {
+    anext_awaitable *a = (anext_awaitable *)self;
+    MV_XDECREF(a->wrapped);
+    MV_XDECREF(a->deflt);
+    MV_XDECREF(a->it);
+}
+
+static const mv_method_def anext_aw_methods[] = {
+    {"send", anext_aw_send, 0, NULL},
+    {"throw", anext_aw_throw, 0, NULL},
+    {"close", anext_aw_close, 0, NULL},
+    {"__await__", anext_aw_self, 0, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static mv_type anext_awaitable_type = {
+    .ob = MV_STATIC_HEAD(&mv_type_type),
+    .name = "anext_awaitable",
+    .basicsize = sizeof(anext_awaitable),
+    .base = &mv_object_type,
+    .dealloc = anext_aw_dealloc,
+    .iter = anext_aw_iter,
+    .iternext = anext_aw_iternext,
+    .methods = anext_aw_methods,
+};
+
+static Value builtin_aiter(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (kwnames && mv_tuple_size(kwnames)) return mv_err_set(t, &mv_exc_TypeError, "aiter() takes no keyword arguments");
+    if (nargs != 1) return mv_err_format(t, &mv_exc_TypeError, "aiter() takes exactly one argument (%zu given)", nargs);
+    mv_type *tp = MV_TYPE(args[0]);
+    Value m = mv_type_lookup(tp, mv_str_intern_cstr(t, "__aiter__"));
+    if (!m) return mv_err_format(t, &mv_exc_TypeError, "'%s' object is not an async iterable", mv_type_name(args[0]));
+    Value it = mv_call_method(t, args[0], "__aiter__", NULL, 0);
+    if (!it) return NULL;
+    if (!mv_type_lookup(MV_TYPE(it), mv_str_intern_cstr(t, "__anext__"))) {
+        mv_err_format(t, &mv_exc_TypeError, "aiter() returned not an async iterator of type '%s'", mv_type_name(it));
+        MV_DECREF(it);
+        return NULL;
+    }
+    return it;
+}
+
+static Value builtin_anext(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (unpack_args(t, "anext", nargs, kwnames, 1, 2) < 0) return NULL;
+    if (!mv_type_lookup(MV_TYPE(args[0]), mv_str_intern_cstr(t, "__anext__")))
+        return mv_err_format(t, &mv_exc_TypeError, "'%s' object is not an async iterator", mv_type_name(args[0]));
+    Value aw = mv_call_method(t, args[0], "__anext__", NULL, 0);
+    if (!aw || nargs == 1) return aw;
+    anext_awaitable *a = (anext_awaitable *)mv_object_new(&anext_awaitable_type);
+    a->wrapped = aw;
+    a->deflt = mv_newref(args[1]);
+    return (Value)a;
+}
+
 /* ---- the module -------------------------------------------------------------------------- */
 
 static const mv_method_def builtin_methods[] = {
@@ -923,6 +1071,8 @@ static const mv_method_def builtin_methods[] = {
     {"sorted", builtin_sorted, 0, "Return a new list containing all items from the iterable in ascending order."},
     {"iter", builtin_iter, 0, "Get an iterator from an object."},
     {"next", builtin_next, 0, "Return the next item from the iterator."},
+    {"aiter", builtin_aiter, 0, "Return an AsyncIterator for an AsyncIterable object."},
+    {"anext", builtin_anext, 0, "Return the next item from the async iterator."},
     {"getattr", builtin_getattr, 0, "Get a named attribute from an object."},
     {"setattr", builtin_setattr, 0, "Sets the named attribute on the given object to the specified value."},
     {"delattr", builtin_delattr, 0, "Deletes the named attribute from the given object."},
