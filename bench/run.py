@@ -35,6 +35,19 @@ BENCHMARKS = {
     "thr_countdown_gilseq": (["threads_countdown.mv"], None, ["20000000", "gilseq"], ["4000000", "gilseq"]),
     "thr_sleep100": (["io_sleep.mv"], None, "100", "100"),
     "thr_pingpong": (["lock_pingpong.mv"], None, "100000", "20000"),
+    # asyncio (issue 4): 100,000 tasks each awaiting sleep(0) three times, gathered
+    "async_tasks": (["async_tasks.mv"], None, "100000", "20000"),
+    # asyncio (issue 4): 100 clients x 100 lines echoed over loopback, in one thread
+    "async_echo": (["async_echo.mv"], None, ["100", "100"], ["20", "50"]),
+    # pickle (issue 5): 3 round trips of dumps + loads each, no Lua counterpart
+    "pickle_ints": (["pickle_ints.mv"], None, "1000000", "200000"),
+    "pickle_dicts": (["pickle_dicts.mv"], None, "100000", "20000"),
+    # collections.deque as a FIFO: 1,000,000 appends + poplefts, then as many interleaved pairs
+    "deque": (["deque.mv"], None, "1000000", "200000"),
+    # multiprocessing (issue 5): countdown over 2 processes vs sequential; Pipe round trips
+    "mp_countdown_seq": (["countdown_processes.mv"], None, ["20000000", "seq"], ["4000000", "seq"]),
+    "mp_countdown_2": (["countdown_processes.mv"], None, ["20000000", "2"], ["4000000", "2"]),
+    "mp_pipe_pingpong": (["pipe_pingpong.mv"], None, "100000", "20000"),
 }
 THREAD_BENCHMARKS = [b for b in BENCHMARKS if b.startswith("thr_")]
 

@@ -69,7 +69,8 @@ static void after_fork_child(void) {
     vm->threads = NULL;
     vm->nthreads = 0;
     registry_add(vm, t);
-    started_alive = 0;
+    /* a thread other than main was started by mv_thread_start: its exit will count itself out */
+    started_alive = t != vm->main_thread;
     t->ident = mv_thread_get_ident();
     t->native_id = mv_thread_get_native_id();
     vm->main_thread = t;
@@ -199,9 +200,33 @@ int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, unsigned
 
 /* ---- exit ------------------------------------------------------------------------------------ */
 
+/* multiprocessing's exit handler (an atexit callback in CPython, run after the threads are
+   joined): terminate daemonic child processes, join the others. */
+static void multiprocessing_exit(mv_thread *t) {
+    Value m = mv_dict_get_cstr(t, t->vm->modules, "multiprocessing.util");
+    if (!m) {
+        if (mv_err_occurred(t)) mv_err_clear(t);
+        return;
+    }
+    MV_INCREF(m);
+    Value r = mv_call_method(t, m, "_exit_function", NULL, 0);
+    if (!r) {
+        Value exc = mv_err_fetch(t);
+        mv_file_flush_all(t);
+        fprintf(stderr, "Exception ignored in atexit callback: multiprocessing.util._exit_function\n");
+        if (exc) mv_err_print_exception(t, exc);
+        MV_XDECREF(exc);
+    }
+    MV_XDECREF(r);
+    MV_DECREF(m);
+}
+
 void mv_thread_shutdown(mv_thread *t) {
     mv_vm *vm = t->vm;
-    if (!vm->gil) return; /* never had a second thread */
+    if (!vm->gil) { /* never had a second thread */
+        multiprocessing_exit(t);
+        return;
+    }
     Value m = mv_dict_get_cstr(t, vm->modules, "threading");
     if (m) {
         MV_INCREF(m);
@@ -219,5 +244,6 @@ void mv_thread_shutdown(mv_thread *t) {
     } else if (mv_err_occurred(t)) {
         mv_err_clear(t);
     }
+    multiprocessing_exit(t);
     mv_gil_finalize(t);
 }
