@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "_asyncio.h"
+#include "procsig.h"
 #include "class.h"
 #include "dict.h"
 #include "exc.h"
@@ -646,12 +647,8 @@ static int run_once(mv_thread *t, aio_loop *l) {
                 mv_err_errno(t, err, NULL);
                 return -1;
             }
-            mv_vm *vm = t->vm;
-            if (vm->sigint_pending && t == vm->main_thread) {
-                vm->sigint_pending = 0;
-                mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
-                return -1;
-            }
+            /* Ctrl-C and Python signal handlers (asyncio.Runner's SIGINT handler among them) */
+            if (mv_signal_check(t) < 0) return -1;
             n = 0;
         }
         for (int i = 0; i < n; i++) {

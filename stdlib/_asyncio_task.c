@@ -409,7 +409,7 @@ static Value m_cancel(mv_thread *t, Value self, Value *args, size_t nargs, Value
     if (tk->fut_waiter) {
         Value w = tk->fut_waiter;
         int c;
-        if (aio_is_future(w) && !aio_is_task(w)) {
+        if (!MV_IS_SMALL(w) && w->type == &aio_future_type) { /* a subclass may override cancel() */
             c = aio_future_cancel(t, FUT(w), msg);
         } else {
             Value m = msg ? msg : MV_NONE;
