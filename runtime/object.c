@@ -2,6 +2,7 @@
  * singletons None, NotImplemented and Ellipsis with their types.  (True/False live in bool.c;
  * `object` and `type` themselves in class.c.)
  */
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "class.h"
@@ -41,13 +42,48 @@ static bool call_finalizer(Value v) {
     return --v->refcnt != 0;
 }
 
-void mv_dealloc(Value v) {
+static void dealloc_now(Value v) {
     mv_type *tp = v->type;
     if ((tp->flags & MV_TPFLAG_FINALIZER) && call_finalizer(v)) return;
     if (tp->dealloc) tp->dealloc(v);
     mv_mem_object_free(v);
     /* instances of classes keep their class alive */
     if (tp->flags & MV_TPFLAG_HEAPTYPE) MV_DECREF((Value)tp);
+}
+
+/* The trashcan.  Freeing a container frees what it holds, recursively: dropping a list nested
+ * 200,000 deep would overflow the C stack.  Past MV_DEALLOC_DEPTH nested deallocations the object
+ * is parked instead, and the outermost mv_dealloc frees the parked ones in a loop (CPython's
+ * Py_TRASHCAN does the same).  Per thread: deallocation happens under the GIL, but each thread
+ * has its own C stack. */
+#define MV_DEALLOC_DEPTH 2000
+static _Thread_local unsigned dealloc_depth;
+static _Thread_local struct {
+    Value *items;
+    size_t n, cap;
+} parked;
+
+void mv_dealloc(Value v) {
+    if (dealloc_depth >= MV_DEALLOC_DEPTH) {
+        if (parked.n == parked.cap) {
+            size_t cap = parked.cap ? 2 * parked.cap : 256;
+            Value *items = realloc(parked.items, cap * sizeof(Value));
+            if (!items) abort(); /* out of memory while freeing memory: nothing sane is left */
+            parked.items = items;
+            parked.cap = cap;
+        }
+        parked.items[parked.n++] = v;
+        return;
+    }
+    dealloc_depth++;
+    dealloc_now(v);
+    if (dealloc_depth == 1) {
+        while (parked.n) dealloc_now(parked.items[--parked.n]);
+        free(parked.items);
+        parked.items = NULL;
+        parked.cap = 0;
+    }
+    dealloc_depth--;
 }
 
 Value mv_object_new_sized(mv_type *type, size_t size) {
