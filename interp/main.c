@@ -228,6 +228,7 @@ int main(int argc, char **argv) {
     if (code && sargc < 1) sargc = 1;
 
     mv_vm *vm = mv_vm_new(sargc, sargv);
+    if (code) free(sargv); /* sys.argv holds copies */
     mv_thread *t = mv_vm_main_thread(vm);
     if (switch_interval > 0) mv_gil_set_interval(vm, switch_interval);
     int rc = 0;
