@@ -82,7 +82,6 @@ Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0
 
 Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
     mv_vm *vm = t->vm;
-    atomic_int *breaker = &vm->eval_breaker;
     tls_thread = t;
     if (t->c_depth >= MV_C_DEPTH_LIMIT || t->depth + 1 > vm->recursion_limit)
         return mv_evh_recursion_error(t, t->c_depth >= MV_C_DEPTH_LIMIT);
@@ -121,11 +120,12 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #ifdef MV_NO_CHECK_POINTS
     /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
        bench/run.py can show what the check points cost a single thread */
-#define CHECK_BREAKER() ((void)breaker)
+#define CHECK_BREAKER() ((void)0)
 #else
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
-        if (atomic_load_explicit(breaker, memory_order_relaxed) && mv_evh_handle_breaker(t) < 0)          \
+        if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) &&                       \
+            mv_evh_handle_breaker(t) < 0)                                                          \
             goto error;                                                                            \
     } while (0)
 #endif

@@ -624,16 +624,16 @@ int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *re
 int mv_evh_handle_breaker(mv_thread *t) {
     mv_vm *vm = t->vm;
     /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
-    if (atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
+    if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
     if (vm->sigint_pending && t == vm->main_thread) {
         vm->sigint_pending = 0;
-        atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+        atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGINT);
         mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
         return -1;
     }
-    if (!vm->sigint_pending) atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+    if (!vm->sigint_pending) atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGINT);
     /* other signals: their Python handlers run in the main thread (stdlib/signal.c) */
-    if ((atomic_load_explicit(&vm->eval_breaker, memory_order_relaxed) & MV_BREAK_SIGNALS) &&
+    if ((atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) & MV_BREAK_SIGNALS) &&
         t == vm->main_thread && mv_signal_run_pending(t) < 0)
         return -1;
     return 0;

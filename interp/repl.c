@@ -95,7 +95,7 @@ static bool take_sigint(void) {
     mv_vm *vm = repl_vm;
     if (!vm || !vm->sigint_pending) return false;
     vm->sigint_pending = 0;
-    atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGINT);
     return true;
 }
 

@@ -195,7 +195,7 @@ static void take_locked(mv_gil *g, mv_thread *t) {
             }
             if (r == ETIMEDOUT && g->locked && g->switch_number == saved) {
                 /* a whole interval and nobody switched: ask the holder to let go */
-                atomic_fetch_or(&g->vm->eval_breaker, MV_BREAK_GIL_DROP);
+                atomic_fetch_or(&mv_eval_breaker, MV_BREAK_GIL_DROP);
                 g->drop_requests++;
                 /* learn the lateness (an 1/8 moving average, capped at a quarter interval) */
                 int64_t late = mv_gil_now_ns() - (deadline + g->lateness_ns);
@@ -215,7 +215,7 @@ static void take_locked(mv_gil *g, mv_thread *t) {
     g->last_holder = t;
     g->switch_number++;
     /* a request made to the previous holder is served (others will ask again after their wait) */
-    atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
     pthread_cond_signal(&g->switch_cond);
     t->gil.acquisitions++;
     t->gil.taken_at = g->taken_ns = mv_gil_now_ns();
@@ -251,7 +251,7 @@ void mv_gil_yield(mv_thread *t) {
     pthread_mutex_lock(&g->mutex);
     if (g->waiters == 0) {
         /* the requester got the GIL some other way meanwhile (we blocked in between) */
-        atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+        atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
         pthread_mutex_unlock(&g->mutex);
         return;
     }
@@ -424,6 +424,6 @@ void mv_gil_after_fork_child(mv_thread *t) {
     g->waiters = 0;
     g->holder = g->last_holder = t;
     g->finalizer = NULL;
-    atomic_fetch_and(&g->vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
     t->gil.taken_at = mv_gil_now_ns();
 }

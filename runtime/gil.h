@@ -9,7 +9,7 @@
 
 typedef struct mv_gil mv_gil;
 
-/* Bits of vm->eval_breaker (the word the eval loop polls at its check points). */
+/* Bits of mv_eval_breaker (vm.h: the word the eval loop polls at its check points). */
 enum {
     MV_BREAK_SIGINT = 1,   /* SIGINT arrived: the main thread raises KeyboardInterrupt */
     MV_BREAK_GIL_DROP = 2, /* a thread has waited a whole switch interval: holder, drop the GIL */

@@ -43,12 +43,14 @@ void mv_types_init(void) {
 /* The one VM a signal handler can reach (signals are process-wide). */
 static mv_vm *volatile sig_vm;
 
+atomic_int mv_eval_breaker;
+
 static void on_sigint(int sig) {
     (void)sig;
     mv_vm *vm = sig_vm;
     if (!vm) return;
     vm->sigint_pending = 1;
-    atomic_fetch_or(&vm->eval_breaker, 1);
+    atomic_fetch_or(&mv_eval_breaker, 1);
 }
 
 static void install_sigint(mv_vm *vm) {
@@ -83,7 +85,7 @@ mv_vm *mv_vm_new(int argc, char **argv) {
     vm->recursion_limit = 1000;
     vm->switch_interval = 0.005;
     vm->main_dir = "";
-    atomic_init(&vm->eval_breaker, 0);
+    atomic_store(&mv_eval_breaker, 0);
     mv_thread *t = mv_calloc(1, sizeof *t);
     t->vm = vm;
     t->ident = (unsigned long)pthread_self();

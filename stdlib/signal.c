@@ -51,11 +51,11 @@ static void trip_handler(int sig) {
     if (vm) {
         if (sig == SIGINT && sigint_default) {
             vm->sigint_pending = 1;
-            atomic_fetch_or(&vm->eval_breaker, MV_BREAK_SIGINT);
+            atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGINT);
         } else {
             atomic_store(&tripped[sig], 1);
             atomic_store(&any_tripped, 1);
-            atomic_fetch_or(&vm->eval_breaker, MV_BREAK_SIGNALS);
+            atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGNALS);
         }
         if (wakeup_fd >= 0) {
             unsigned char b = (unsigned char)sig;
@@ -71,7 +71,7 @@ static void trip_handler(int sig) {
 void mv_signal_after_fork_child(void) {
     for (int i = 0; i < NSIG; i++) atomic_store(&tripped[i], 0);
     atomic_store(&any_tripped, 0);
-    if (sig_vm) atomic_fetch_and(&sig_vm->eval_breaker, ~MV_BREAK_SIGNALS);
+    if (sig_vm) atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGNALS);
     if (main_known) main_pthread = pthread_self();
     /* the forking thread may have blocked SIGINT (threads other than main do): unblock it */
     sigset_t s;
@@ -83,10 +83,9 @@ void mv_signal_after_fork_child(void) {
 static bool is_main(mv_thread *t) { return t == t->vm->main_thread; }
 
 int mv_signal_run_pending(mv_thread *t) {
-    mv_vm *vm = t->vm;
     if (!is_main(t)) return 0;
     /* clear the bit, then take the flag: a signal arriving in between sets both again */
-    atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGNALS);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGNALS);
     if (!atomic_exchange(&any_tripped, 0)) return 0;
     for (int sig = 1; sig < NSIG; sig++) {
         if (!atomic_exchange(&tripped[sig], 0)) continue;
@@ -100,7 +99,7 @@ int mv_signal_run_pending(mv_thread *t) {
             for (int k = sig + 1; k < NSIG; k++) {
                 if (atomic_load(&tripped[k])) {
                     atomic_store(&any_tripped, 1);
-                    atomic_fetch_or(&vm->eval_breaker, MV_BREAK_SIGNALS);
+                    atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGNALS);
                     break;
                 }
             }
@@ -116,7 +115,7 @@ int mv_signal_check(mv_thread *t) {
     if (!is_main(t)) return 0;
     if (vm->sigint_pending) {
         vm->sigint_pending = 0;
-        atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_SIGINT);
+        atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGINT);
         mv_err_set_object(t, (Value)&mv_exc_KeyboardInterrupt);
         return -1;
     }

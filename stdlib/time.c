@@ -88,7 +88,7 @@ static Value time_sleep(mv_thread *t, Value self, Value *args, size_t nargs, Val
                 return mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
             }
             /* other signals: run their Python handlers now (PEP 475: resume unless one raised) */
-            if (t == t->vm->main_thread && (atomic_load(&t->vm->eval_breaker) & MV_BREAK_SIGNALS)) {
+            if (t == t->vm->main_thread && (atomic_load(&mv_eval_breaker) & MV_BREAK_SIGNALS)) {
                 MV_GIL_ACQUIRE(t);
                 if (mv_signal_run_pending(t) < 0) return NULL;
                 MV_GIL_RELEASE(t);

@@ -78,16 +78,16 @@ Test(gil, drop_request_after_interval_and_forced_switch) {
     mv_thread *b = new_state();
     shared = 0;
     atomic_store(&phase, 0);
-    atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
     pthread_t th;
     pthread_create(&th, NULL, taker, b);
     /* we keep the GIL like a CPU-bound thread: the waiter must ask for it after ~2 ms */
     int waited = 0;
-    while (!(atomic_load(&vm->eval_breaker) & MV_BREAK_GIL_DROP) && waited < 2000) {
+    while (!(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP) && waited < 2000) {
         sleep_ms(1);
         waited++;
     }
-    cr_assert(atomic_load(&vm->eval_breaker) & MV_BREAK_GIL_DROP, "no drop request after 2 s");
+    cr_assert(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP, "no drop request after 2 s");
     Value st = mv_gil_stats(main_t);
     cr_assert_not_null(st);
     MV_DECREF(st);
@@ -96,7 +96,7 @@ Test(gil, drop_request_after_interval_and_forced_switch) {
     mv_gil_yield(main_t);
     cr_assert_eq(shared, 1, "the waiter ran during the forced switch");
     cr_assert_eq(main_t->gil.forced_drops, forced_before + 1);
-    cr_assert_not(atomic_load(&vm->eval_breaker) & MV_BREAK_GIL_DROP, "request served");
+    cr_assert_not(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP, "request served");
     pthread_join(th, NULL);
     free(b);
     mv_gil_set_interval(vm, 0.005);
@@ -104,10 +104,10 @@ Test(gil, drop_request_after_interval_and_forced_switch) {
 
 Test(gil, yield_without_waiters_is_a_no_op) {
     uint64_t acq = main_t->gil.acquisitions;
-    atomic_fetch_or(&vm->eval_breaker, MV_BREAK_GIL_DROP);
+    atomic_fetch_or(&mv_eval_breaker, MV_BREAK_GIL_DROP);
     mv_gil_yield(main_t);
     cr_assert_eq(main_t->gil.acquisitions, acq, "nobody waits: keep the GIL");
-    cr_assert_not(atomic_load(&vm->eval_breaker) & MV_BREAK_GIL_DROP);
+    cr_assert_not(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP);
 }
 
 Test(gil, interval_changes) {
@@ -121,12 +121,12 @@ Test(gil, interval_changes) {
     mv_gil_set_interval(vm, 1.0);
     mv_thread *b = new_state();
     atomic_store(&phase, 0);
-    atomic_fetch_and(&vm->eval_breaker, ~MV_BREAK_GIL_DROP);
+    atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
     pthread_t th;
     pthread_create(&th, NULL, taker, b);
     while (atomic_load(&phase) < 1) sleep_ms(1);
     sleep_ms(20);
-    cr_assert_not(atomic_load(&vm->eval_breaker) & MV_BREAK_GIL_DROP, "1 s interval: too early to ask");
+    cr_assert_not(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP, "1 s interval: too early to ask");
     /* shorten it: the waiter picks the new value up at its next wait */
     mv_gil_set_interval(vm, 0.001);
     MV_GIL_RELEASE(main_t);
