@@ -200,31 +200,25 @@ int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, unsigned
 
 /* ---- exit ------------------------------------------------------------------------------------ */
 
-/* multiprocessing's exit handler (an atexit callback in CPython, run after the threads are
-   joined): terminate daemonic child processes, join the others. */
-static void multiprocessing_exit(mv_thread *t) {
-    Value m = mv_dict_get_cstr(t, t->vm->modules, "multiprocessing.util");
+/* The atexit module's callbacks (multiprocessing's exit handler among them), run after the
+   threads are joined, as CPython orders it. */
+static void run_atexit(mv_thread *t) {
+    Value m = mv_dict_get_cstr(t, t->vm->modules, "atexit");
     if (!m) {
         if (mv_err_occurred(t)) mv_err_clear(t);
         return;
     }
     MV_INCREF(m);
-    Value r = mv_call_method(t, m, "_exit_function", NULL, 0);
-    if (!r) {
-        Value exc = mv_err_fetch(t);
-        mv_file_flush_all(t);
-        fprintf(stderr, "Exception ignored in atexit callback: multiprocessing.util._exit_function\n");
-        if (exc) mv_err_print_exception(t, exc);
-        MV_XDECREF(exc);
-    }
-    MV_XDECREF(r);
+    Value r = mv_call_method(t, m, "_run_exitfuncs", NULL, 0);
+    if (r) MV_DECREF(r);
+    else mv_err_clear(t); /* each callback's error was already reported */
     MV_DECREF(m);
 }
 
 void mv_thread_shutdown(mv_thread *t) {
     mv_vm *vm = t->vm;
     if (!vm->gil) { /* never had a second thread */
-        multiprocessing_exit(t);
+        run_atexit(t);
         return;
     }
     Value m = mv_dict_get_cstr(t, vm->modules, "threading");
@@ -244,6 +238,6 @@ void mv_thread_shutdown(mv_thread *t) {
     } else if (mv_err_occurred(t)) {
         mv_err_clear(t);
     }
-    multiprocessing_exit(t);
+    run_atexit(t);
     mv_gil_finalize(t);
 }

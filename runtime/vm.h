@@ -24,6 +24,7 @@ struct mv_vm {
     Value sys_module;
     Value interned;  /* dict str->str: interned strings (names, attributes) */
     Value argv;      /* list for sys.argv */
+    Value atexit;    /* list of (func, args, kwargs) or None: atexit.register (stdlib/atexit.c) */
     Value path;      /* list for sys.path */
     const char *main_dir; /* directory of the main script, for imports ("" for -c / stdin) */
     int recursion_limit;  /* sys.setrecursionlimit; default 1000 */

@@ -11,6 +11,7 @@ const mv_builtin_module mv_builtin_modules[] = {
     {"random", mv_random_module_init},
     {"_thread", mv__thread_module_init},
     {"unicodedata", mv_unicodedata_module_init},
+    {"atexit", mv_atexit_module_init},
     {"signal", mv_signal_module_init},
     {"pickle", mv_pickle_module_init},
     {"socket", mv_socket_module_init},

@@ -13,6 +13,7 @@ Value mv_os_module_init(mv_thread *t);     /* stdlib/os.c (also registers os.pat
 Value mv_random_module_init(mv_thread *t); /* stdlib/random.c */
 Value mv__thread_module_init(mv_thread *t); /* stdlib/_thread.c */
 Value mv_unicodedata_module_init(mv_thread *t); /* stdlib/unicodedata.c */
+Value mv_atexit_module_init(mv_thread *t); /* stdlib/atexit.c */
 Value mv_signal_module_init(mv_thread *t); /* stdlib/signal.c */
 Value mv_pickle_module_init(mv_thread *t); /* stdlib/pickle.c */
 Value mv_socket_module_init(mv_thread *t); /* stdlib/socket.c */
