@@ -29,6 +29,8 @@
 #include "list.h"
 #include "modules.h"
 #include "mp_internal.h"
+#include "_thread.h"
+#include "procsig.h"
 #include "str.h"
 #include "thread.h"
 #include "tuple.h"
@@ -44,16 +46,6 @@ double mv_mp_monotonic(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int mv_mp_check_signals(mv_thread *t) {
-    mv_vm *vm = t->vm;
-    if (vm->sigint_pending && t == vm->main_thread) {
-        vm->sigint_pending = 0;
-        mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
-        return -1;
-    }
-    return 0;
 }
 
 int mv_mp_timeout_arg(mv_thread *t, Value v, double *out) {
@@ -99,7 +91,7 @@ static int poll_nogil(mv_thread *t, struct pollfd *pfd, nfds_t n, double timeout
             mv_err_errno(t, err, NULL);
             return -1;
         }
-        if (mv_mp_check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
     }
 }
 
@@ -165,52 +157,6 @@ static void semlock_dealloc(Value self) {
     s->handle = NULL;
 }
 
-/* 1 acquired, 0 not (timeout), -1 exception.  timeout < 0: forever. */
-static int sem_wait_nogil(mv_thread *t, sem_t *sem, double timeout) {
-    if (sem_trywait(sem) == 0) return 1;
-    if (timeout == 0) return 0;
-    struct timespec dl;
-    if (timeout > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &dl);
-        double whole = floor(timeout);
-        dl.tv_sec += (time_t)whole;
-        dl.tv_nsec += (long)((timeout - whole) * 1e9);
-        if (dl.tv_nsec >= 1000000000) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000;
-        }
-    }
-    for (;;) {
-        int r, err;
-        MV_GIL_RELEASE(t);
-        /* a lock passed between processes is usually released within microseconds: spinning
-           costs less than sleeping in the kernel and being woken (as _thread's locks do) */
-        if (mv_spin_allowed()) {
-            int64_t end = mv_gil_now_ns() + 20000;
-            for (unsigned i = 1;; i++) {
-                if (sem_trywait(sem) == 0) {
-                    MV_GIL_ACQUIRE(t);
-                    return 1;
-                }
-                mv_cpu_relax();
-                if ((i & 15) == 0 && mv_gil_now_ns() > end) break;
-            }
-        }
-        do {
-            r = timeout < 0 ? sem_wait(sem) : sem_clockwait(sem, CLOCK_MONOTONIC, &dl);
-            err = r ? errno : 0;
-        } while (r && err == EINTR && t != t->vm->main_thread);
-        MV_GIL_ACQUIRE(t);
-        if (r == 0) return 1;
-        if (err == ETIMEDOUT) return 0;
-        if (err != EINTR) {
-            mv_err_errno(t, err, NULL);
-            return -1;
-        }
-        if (mv_mp_check_signals(t) < 0) return -1;
-    }
-}
-
 static Value semlock_acquire(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     static const char *const kwlist[] = {"block", "timeout", NULL};
     semlockobj *s = (semlockobj *)self;
@@ -225,7 +171,7 @@ static Value semlock_acquire(mv_thread *t, Value self, Value *args, size_t nargs
         s->count++;
         return mv_newref(MV_TRUE);
     }
-    int r = sem_wait_nogil(t, s->handle, block ? timeout : 0);
+    int r = mv_sem_acquire(t, s->handle, block ? timeout : 0);
     if (r < 0) return NULL;
     if (r) {
         s->count++;
@@ -422,7 +368,7 @@ static Value mp_waitpid(mv_thread *t, Value self, Value *args, size_t nargs, Val
             return mv_int_from_i64(WEXITSTATUS(status));
         }
         if (err != EINTR) return mv_err_errno(t, err, NULL);
-        if (mv_mp_check_signals(t) < 0) return NULL;
+        if (mv_signal_check(t) < 0) return NULL;
     }
 }
 

@@ -21,6 +21,7 @@
 #include "int.h"
 #include "modules.h"
 #include "procsig.h"
+#include "_thread.h"
 #include "str.h"
 #include "thread.h"
 #include "tuple.h"
@@ -29,19 +30,8 @@
 
 /* ---- waiting on a semaphore without the GIL ------------------------------------------------- */
 
-/* SIGINT interrupted a wait: in the main thread that is KeyboardInterrupt (-1); else carry on. */
-static int check_signals(mv_thread *t) {
-    mv_vm *vm = t->vm;
-    if (vm->sigint_pending && t == vm->main_thread) {
-        vm->sigint_pending = 0;
-        mv_err_set_value(t, &mv_exc_KeyboardInterrupt, NULL);
-        return -1;
-    }
-    return mv_signal_run_pending(t); /* other signals' Python handlers (main thread only) */
-}
-
 /* 1 acquired, 0 timed out, -1 exception.  timeout < 0: forever. */
-static int sem_acquire(mv_thread *t, sem_t *sem, double timeout) {
+int mv_sem_acquire(mv_thread *t, sem_t *sem, double timeout) {
     if (sem_trywait(sem) == 0) return 1;
     if (timeout == 0) return 0;
     struct timespec dl;
@@ -83,7 +73,7 @@ static int sem_acquire(mv_thread *t, sem_t *sem, double timeout) {
             mv_err_errno(t, err, NULL);
             return -1;
         }
-        if (check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
     }
 }
 
@@ -153,7 +143,7 @@ static Value lock_acquire(mv_thread *t, Value self, Value *args, size_t nargs, V
     lockobj *l = (lockobj *)self;
     double timeout;
     if (parse_acquire(t, args, nargs, kwnames, &timeout) < 0) return NULL;
-    int r = sem_acquire(t, &l->sem, timeout);
+    int r = mv_sem_acquire(t, &l->sem, timeout);
     if (r < 0) return NULL;
     if (r) l->locked = true;
     return mv_newref(MV_BOOL(r));
@@ -238,7 +228,7 @@ static Value rlock_acquire(mv_thread *t, Value self, Value *args, size_t nargs, 
         l->count++;
         return mv_newref(MV_TRUE);
     }
-    int r = sem_acquire(t, &l->sem, timeout);
+    int r = mv_sem_acquire(t, &l->sem, timeout);
     if (r < 0) return NULL;
     if (r) {
         l->owner = me;
@@ -289,7 +279,7 @@ static Value rlock_acquire_restore(mv_thread *t, Value self, Value *args, size_t
     int64_t count, owner;
     if (mv_int_as_i64(t, MV_TUPLE_GET(args[0], 0), &count) < 0 || mv_int_as_i64(t, MV_TUPLE_GET(args[0], 1), &owner) < 0)
         return NULL;
-    int r = sem_acquire(t, &l->sem, -1);
+    int r = mv_sem_acquire(t, &l->sem, -1);
     if (r < 0) return NULL;
     l->owner = (unsigned long)owner;
     l->count = (unsigned long)count;

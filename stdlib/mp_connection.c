@@ -18,6 +18,7 @@
 #include "int.h"
 #include "modules.h"
 #include "mp_internal.h"
+#include "procsig.h"
 #include "pickle.h"
 #include "str.h"
 
@@ -108,7 +109,7 @@ static int write_frame(mv_thread *t, int fd, const unsigned char *data, size_t n
     MV_GIL_ACQUIRE(t);
     if (!err) return 0;
     if (err == EINTR) {
-        if (mv_mp_check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
         err = EINTR;
     }
     mv_err_errno(t, err, NULL);
@@ -146,7 +147,7 @@ typedef struct {
 /* Raise for a failed read: errno err, or end of file after `got` bytes of a part of `want`. */
 static int read_error(mv_thread *t, int err, size_t got, size_t want, bool at_start) {
     if (err == EINTR) {
-        if (mv_mp_check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
     }
     if (err) {
         mv_err_errno(t, err, NULL);

@@ -17,9 +17,6 @@ int mv_mp_timeout_arg(mv_thread *t, Value v, double *out);
 /* Wait until fd is readable (or at EOF/error) with the GIL released: 1 ready, 0 timed out,
    -1 exception (KeyboardInterrupt in the main thread, OSError).  timeout < 0: forever. */
 int mv_mp_wait_readable(mv_thread *t, int fd, double timeout);
-/* SIGINT arrived during a blocking call of thread t: KeyboardInterrupt in the main thread (-1),
-   otherwise 0 (the caller retries).  Call with the GIL held. */
-int mv_mp_check_signals(mv_thread *t);
 /* Monotonic seconds. */
 double mv_mp_monotonic(void);
 

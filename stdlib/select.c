@@ -23,6 +23,7 @@
 #include "list.h"
 #include "modules.h"
 #include "socket_internal.h"
+#include "procsig.h"
 #include "str.h"
 #include "tuple.h"
 
@@ -88,7 +89,7 @@ static int poll_released(mv_thread *t, struct pollfd *fds, size_t n, int64_t tim
             mv_err_errno(t, err, NULL);
             return -1;
         }
-        if (mv_sock_check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
     }
 }
 
@@ -489,7 +490,7 @@ static Value epoll_poll(mv_thread *t, Value self, Value *args, size_t nargs, Val
             mv_free(evs);
             return mv_err_errno(t, err, NULL);
         }
-        if (mv_sock_check_signals(t) < 0) {
+        if (mv_signal_check(t) < 0) {
             mv_free(evs);
             return NULL;
         }

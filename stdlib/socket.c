@@ -132,7 +132,6 @@ int mv_sock_parse_timeout(mv_thread *t, Value v, double *out) {
 
 /* ---- waiting -------------------------------------------------------------------------------- */
 
-int mv_sock_check_signals(mv_thread *t) { return mv_signal_check(t); }
 
 int mv_sock_wait(mv_thread *t, int fd, bool writing, double timeout) {
     int64_t deadline = timeout >= 0 ? mv_gil_now_ns() + (int64_t)(timeout * 1e9) : 0;
@@ -154,7 +153,7 @@ int mv_sock_wait(mv_thread *t, int fd, bool writing, double timeout) {
             mv_err_errno(t, err, NULL);
             return -1;
         }
-        if (mv_sock_check_signals(t) < 0) return -1;
+        if (mv_signal_check(t) < 0) return -1;
     }
 }
 
@@ -202,7 +201,7 @@ static int sock_call_until(mv_thread *t, mv_sockobj *s, bool writing, sock_op op
             return 0;
         }
         if (err == EINTR) {
-            if (mv_sock_check_signals(t) < 0) return -1;
+            if (mv_signal_check(t) < 0) return -1;
             continue;
         }
         if (timeout > 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
@@ -451,7 +450,7 @@ static int do_connect(mv_thread *t, mv_sockobj *s, Value addr, const char *calle
         errno = err;
     }
     err = r < 0 ? errno : 0;
-    if (err == EINTR && mv_sock_check_signals(t) < 0) return -1;
+    if (err == EINTR && mv_signal_check(t) < 0) return -1;
     if ((err == EINPROGRESS && s->timeout > 0) || (err == EINTR && s->timeout != 0)) {
         /* wait for the connection to complete, then ask how it went */
         int w = mv_sock_wait(t, fd, true, s->timeout > 0 ? s->timeout : -1);
@@ -669,7 +668,7 @@ METH(sock_sendall) {
         if (rc < 0) break;
         c.buf += r;
         c.n -= (size_t)r;
-        if (c.n && (rc = mv_sock_check_signals(t)) < 0) break;
+        if (c.n && (rc = mv_signal_check(t)) < 0) break;
     }
     mv_free(owned);
     return rc < 0 ? NULL : mv_newref(MV_NONE);

@@ -33,9 +33,6 @@ Value mv_sock_gaierror(mv_thread *t, int err);
 /* Wait with the GIL released until fd is ready for reading (or writing); timeout in seconds,
    < 0 = forever.  1 ready, 0 timed out, -1 exception (KeyboardInterrupt, poll error). */
 int mv_sock_wait(mv_thread *t, int fd, bool writing, double timeout);
-/* A blocking call returned EINTR: pending signal handlers run, SIGINT becomes KeyboardInterrupt
-   in the main thread (procsig.h's mv_signal_check).  0 = retry, -1 = exception set. */
-int mv_sock_check_signals(mv_thread *t);
 
 /* settimeout()'s argument: None -> -1, a non-negative number -> seconds; else CPython's
    "Timeout value out of range" / TypeError. */
