@@ -627,43 +627,24 @@ dispatch_opcode:
         DISPATCH();
     }
 
-    TARGET(POP_JUMP_IF_FALSE) {
-        Value v = POP();
-        int b = POP_TRUTH(v);
-        if (b < 0) goto error;
-        if (!b) ip = co->code + oparg;
-        DISPATCH();
-    }
+    /* the conditional jumps: pop, test, jump when the truth is `when`; the *_BACKWARD twins
+       close loops and are check points */
+#define POP_JUMP(when, check)                                                                      \
+    do {                                                                                           \
+        Value v = POP();                                                                           \
+        int b = POP_TRUTH(v);                                                                      \
+        if (b < 0) goto error;                                                                     \
+        if (!b == !(when)) {                                                                       \
+            check;                                                                                 \
+            ip = co->code + oparg;                                                                 \
+        }                                                                                          \
+        DISPATCH();                                                                                \
+    } while (0)
 
-    TARGET(POP_JUMP_IF_TRUE) {
-        Value v = POP();
-        int b = POP_TRUTH(v);
-        if (b < 0) goto error;
-        if (b) ip = co->code + oparg;
-        DISPATCH();
-    }
-
-    TARGET(POP_JUMP_BACKWARD_IF_FALSE) {
-        Value v = POP();
-        int b = POP_TRUTH(v);
-        if (b < 0) goto error;
-        if (!b) {
-            CHECK_BREAKER();
-            ip = co->code + oparg;
-        }
-        DISPATCH();
-    }
-
-    TARGET(POP_JUMP_BACKWARD_IF_TRUE) {
-        Value v = POP();
-        int b = POP_TRUTH(v);
-        if (b < 0) goto error;
-        if (b) {
-            CHECK_BREAKER();
-            ip = co->code + oparg;
-        }
-        DISPATCH();
-    }
+    TARGET(POP_JUMP_IF_FALSE) POP_JUMP(0, (void)0);
+    TARGET(POP_JUMP_IF_TRUE) POP_JUMP(1, (void)0);
+    TARGET(POP_JUMP_BACKWARD_IF_FALSE) POP_JUMP(0, CHECK_BREAKER());
+    TARGET(POP_JUMP_BACKWARD_IF_TRUE) POP_JUMP(1, CHECK_BREAKER());
 
     TARGET(JUMP_IF_FALSE_OR_POP) {
         Value v = TOP();
@@ -1329,43 +1310,23 @@ dispatch_opcode:
         }                                                                                          \
     } while (0)
 
-    TARGET(COMPARE_JUMP_IF_FALSE) {
-        unsigned target = *ip++;
-        int c;
-        POP_COMPARE(c);
-        if (!c) ip = co->code + target;
-        DISPATCH();
-    }
+    /* compare and jump when the result is `when` (the target is the inline extra unit) */
+#define COMPARE_JUMP(when, check)                                                                  \
+    do {                                                                                           \
+        unsigned target = *ip++;                                                                   \
+        int c;                                                                                     \
+        POP_COMPARE(c);                                                                            \
+        if (!c == !(when)) {                                                                       \
+            check;                                                                                 \
+            ip = co->code + target;                                                                \
+        }                                                                                          \
+        DISPATCH();                                                                                \
+    } while (0)
 
-    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) {
-        unsigned target = *ip++;
-        int c;
-        POP_COMPARE(c);
-        if (!c) {
-            CHECK_BREAKER();
-            ip = co->code + target;
-        }
-        DISPATCH();
-    }
-
-    TARGET(COMPARE_JUMP_IF_TRUE) {
-        unsigned target = *ip++;
-        int c;
-        POP_COMPARE(c);
-        if (c) ip = co->code + target;
-        DISPATCH();
-    }
-
-    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) {
-        unsigned target = *ip++;
-        int c;
-        POP_COMPARE(c);
-        if (c) {
-            CHECK_BREAKER();
-            ip = co->code + target;
-        }
-        DISPATCH();
-    }
+    TARGET(COMPARE_JUMP_IF_FALSE) COMPARE_JUMP(0, (void)0);
+    TARGET(COMPARE_JUMP_IF_TRUE) COMPARE_JUMP(1, (void)0);
+    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) COMPARE_JUMP(0, CHECK_BREAKER());
+    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) COMPARE_JUMP(1, CHECK_BREAKER());
 
     TARGET(BINARY_OP_STORE_FAST) {
         unsigned extra = *ip++;
