@@ -35,6 +35,8 @@ BENCHMARKS = {
     "thr_countdown_gilseq": (["threads_countdown.mv"], None, ["20000000", "gilseq"], ["4000000", "gilseq"]),
     "thr_sleep100": (["io_sleep.mv"], None, "100", "100"),
     "thr_pingpong": (["lock_pingpong.mv"], None, "100000", "20000"),
+    # generator send() ping-pong (issue 4): a generator echoing what it is sent, 10M times
+    "gen_send": (["gen_send.mv"], None, "10000000", "1000000"),
     # asyncio (issue 4): 100,000 tasks each awaiting sleep(0) three times, gathered
     "async_tasks": (["async_tasks.mv"], None, "100000", "20000"),
     # asyncio (issue 4): 100 clients x 100 lines echoed over loopback, in one thread
