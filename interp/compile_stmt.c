@@ -393,7 +393,9 @@ static int compile_for(mv_compiler *c, mv_stmt *s) {
     if (mv_c_push_fblock(c, FB_FOR_LOOP, l_start, l_end, NULL, s->span) < 0) return -1;
     if (mv_c_stmts(c, s->u.for_.body) < 0) return -1;
     mv_c_pop_fblock(c);
-    mv_c_set_pos(c, s->span);
+    /* the jump back is CPython's artificial instruction: it takes the position of the body's
+       last instruction, which a KeyboardInterrupt at this check point then names */
+    c->u->pos = c->u->instrs[c->u->ninstrs - 1].pos;
     mv_c_emit_jump(c, OP_JUMP, l_start);
     mv_c_use_label(c, l_cleanup);
     if (mv_c_stmts(c, s->u.for_.orelse) < 0) return -1;

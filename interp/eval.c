@@ -2,7 +2,8 @@
  * function pushes a frame and continues here (no C recursion), RETURN_VALUE pops back.  Dispatch
  * is computed goto (switch fallback); ip/sp live in C locals; small ints have inline fast paths;
  * LOAD_GLOBAL is cached on dict versions.  Exceptions unwind the frame's block stack (handlers
- * pushed by SETUP_FINALLY/SETUP_CLEANUP); the one eval-breaker check point is CHECK_BREAKER.
+ * pushed by SETUP_FINALLY/SETUP_CLEANUP); the eval-breaker check points are CHECK_BREAKER and
+ * BACKWARD_DISPATCH.
  * Error paths and the bodies of rare opcodes are out of line, in eval_helpers.c.
  */
 #include <stdio.h>
@@ -31,6 +32,12 @@
 #define USE_COMPUTED_GOTO 1
 #else
 #define USE_COMPUTED_GOTO 0
+#endif
+/* check points dispatch through mv_check_targets (vm.h) rather than testing the breaker word */
+#if USE_COMPUTED_GOTO && !defined(MV_NO_CHECK_POINTS)
+#define CHECK_BY_TABLE 1
+#else
+#define CHECK_BY_TABLE 0
 #endif
 
 #define MV_C_DEPTH_LIMIT 4000
@@ -80,7 +87,29 @@ static int truth_steal(mv_thread *t, Value v) {
 
 Value mv_eval_frame(mv_thread *t, mv_frame *f) { return mv_eval_frame_ex(t, f, 0); }
 
+void mv_eval_init(void) { (void)mv_eval_frame_ex(NULL, NULL, 0); }
+
 Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
+#if USE_COMPUTED_GOTO
+    static void *const targets[MV_NUM_OPCODES] = {
+#define OP(name, operand, effect) [OP_##name] = &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#if CHECK_BY_TABLE
+    /* the armed check points' table (vm.h): every opcode goes to the handler */
+    static void *const check_handler[MV_NUM_OPCODES] = {[0 ... MV_NUM_OPCODES - 1] = &&check_point};
+#endif
+    if (!f) { /* mv_eval_init: publish the tables */
+#if CHECK_BY_TABLE
+        mv_check_armed = check_handler;
+        atomic_store(&mv_check_targets, atomic_load(&mv_eval_breaker) ? check_handler : targets);
+#endif
+        return NULL;
+    }
+#else
+    if (!f) return NULL;
+#endif
     mv_vm *vm = t->vm;
     tls_thread = t;
     if (t->c_depth >= MV_C_DEPTH_LIMIT || t->depth + 1 > vm->recursion_limit)
@@ -117,10 +146,16 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
+/* The check points.  CHECK_BREAKER() tests the breaker word in place (function entry, the end
+   of a for loop).  A backward jump, the hot one, is BACKWARD_DISPATCH(at), `at` being the ip
+   after the jump (a traceback raised there points at the jump): with computed goto it
+   dispatches through mv_check_targets (vm.h), which costs one load, and lands in check_point
+   below only when armed. */
 #ifdef MV_NO_CHECK_POINTS
     /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
        bench/run.py can show what the check points cost a single thread */
 #define CHECK_BREAKER() ((void)0)
+#define BACKWARD_DISPATCH(at) DISPATCH()
 #else
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
@@ -128,6 +163,25 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
             mv_evh_handle_breaker(t) < 0)                                                          \
             goto error;                                                                            \
     } while (0)
+#if CHECK_BY_TABLE
+#define BACKWARD_DISPATCH(at)                                                                      \
+    do {                                                                                           \
+        word = *ip++;                                                                              \
+        oparg = (int)(word >> 8);                                                                  \
+        goto *atomic_load_explicit(&mv_check_targets, memory_order_relaxed)[word & 0xff];         \
+    } while (0)
+#else
+#define BACKWARD_DISPATCH(at)                                                                      \
+    do {                                                                                           \
+        if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed)) {                       \
+            const mv_codeunit *to_ = ip;                                                           \
+            ip = (at);                                                                             \
+            if (mv_evh_handle_breaker(t) < 0) goto error;                                          \
+            ip = to_;                                                                              \
+        }                                                                                          \
+        DISPATCH();                                                                                \
+    } while (0)
+#endif
 #endif
 
     LOAD_FRAME();
@@ -139,11 +193,6 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
     }
 
 #if USE_COMPUTED_GOTO
-    static void *const targets[MV_NUM_OPCODES] = {
-#define OP(name, operand, effect) [OP_##name] = &&L_##name,
-#include "opcodes.def"
-#undef OP
-    };
 #define TARGET(name) L_##name:
 #define DISPATCH()                                                                                 \
     do {                                                                                           \
@@ -622,29 +671,33 @@ dispatch_opcode:
     }
 
     TARGET(JUMP_BACKWARD) {
-        CHECK_BREAKER();
+        const mv_codeunit *at = ip;
+        (void)at;
         ip = co->code + oparg;
-        DISPATCH();
+        BACKWARD_DISPATCH(at);
     }
 
     /* the conditional jumps: pop, test, jump when the truth is `when`; the *_BACKWARD twins
        close loops and are check points */
-#define POP_JUMP(when, check)                                                                      \
+#define POP_JUMP(when, JUMP_DISPATCH)                                                              \
     do {                                                                                           \
         Value v = POP();                                                                           \
         int b = POP_TRUTH(v);                                                                      \
         if (b < 0) goto error;                                                                     \
         if (!b == !(when)) {                                                                       \
-            check;                                                                                 \
+            const mv_codeunit *at = ip;                                                            \
+            (void)at;                                                                              \
             ip = co->code + oparg;                                                                 \
+            JUMP_DISPATCH(at);                                                                     \
         }                                                                                          \
         DISPATCH();                                                                                \
     } while (0)
+#define PLAIN_DISPATCH(at) DISPATCH()
 
-    TARGET(POP_JUMP_IF_FALSE) POP_JUMP(0, (void)0);
-    TARGET(POP_JUMP_IF_TRUE) POP_JUMP(1, (void)0);
-    TARGET(POP_JUMP_BACKWARD_IF_FALSE) POP_JUMP(0, CHECK_BREAKER());
-    TARGET(POP_JUMP_BACKWARD_IF_TRUE) POP_JUMP(1, CHECK_BREAKER());
+    TARGET(POP_JUMP_IF_FALSE) POP_JUMP(0, PLAIN_DISPATCH);
+    TARGET(POP_JUMP_IF_TRUE) POP_JUMP(1, PLAIN_DISPATCH);
+    TARGET(POP_JUMP_BACKWARD_IF_FALSE) POP_JUMP(0, BACKWARD_DISPATCH);
+    TARGET(POP_JUMP_BACKWARD_IF_TRUE) POP_JUMP(1, BACKWARD_DISPATCH);
 
     TARGET(JUMP_IF_FALSE_OR_POP) {
         Value v = TOP();
@@ -1311,22 +1364,24 @@ dispatch_opcode:
     } while (0)
 
     /* compare and jump when the result is `when` (the target is the inline extra unit) */
-#define COMPARE_JUMP(when, check)                                                                  \
+#define COMPARE_JUMP(when, JUMP_DISPATCH)                                                          \
     do {                                                                                           \
         unsigned target = *ip++;                                                                   \
         int c;                                                                                     \
         POP_COMPARE(c);                                                                            \
         if (!c == !(when)) {                                                                       \
-            check;                                                                                 \
+            const mv_codeunit *at = ip;                                                            \
+            (void)at;                                                                              \
             ip = co->code + target;                                                                \
+            JUMP_DISPATCH(at);                                                                     \
         }                                                                                          \
         DISPATCH();                                                                                \
     } while (0)
 
-    TARGET(COMPARE_JUMP_IF_FALSE) COMPARE_JUMP(0, (void)0);
-    TARGET(COMPARE_JUMP_IF_TRUE) COMPARE_JUMP(1, (void)0);
-    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) COMPARE_JUMP(0, CHECK_BREAKER());
-    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) COMPARE_JUMP(1, CHECK_BREAKER());
+    TARGET(COMPARE_JUMP_IF_FALSE) COMPARE_JUMP(0, PLAIN_DISPATCH);
+    TARGET(COMPARE_JUMP_IF_TRUE) COMPARE_JUMP(1, PLAIN_DISPATCH);
+    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) COMPARE_JUMP(0, BACKWARD_DISPATCH);
+    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) COMPARE_JUMP(1, BACKWARD_DISPATCH);
 
     TARGET(BINARY_OP_STORE_FAST) {
         unsigned extra = *ip++;
@@ -1363,6 +1418,24 @@ dispatch_opcode:
         mv_err_format(t, &mv_exc_SystemError, "unknown opcode %u", opcode);
         goto error;
     }
+#endif
+
+#if CHECK_BY_TABLE
+    /* An armed backward jump lands here, the instruction at its target already fetched (word,
+       oparg).  Disarm first, then read the breaker: a bit set in between re-arms (vm.h). */
+check_point:
+    atomic_store(&mv_check_targets, (void *const *)targets);
+    if (atomic_load(&mv_eval_breaker)) {
+        if (mv_evh_handle_breaker(t) < 0) {
+            /* the traceback points at the jump, found from its target (eval_helpers.c) */
+            ip = co->code + mv_evh_backward_jump_end(co, (int)(ip - co->code) - 1);
+            goto error;
+        }
+        /* bits this thread cannot handle (signals, in a thread other than the main one) stay
+           set: keep stopping here, as the word test would */
+        if (atomic_load(&mv_eval_breaker)) atomic_store(&mv_check_targets, mv_check_armed);
+    }
+    goto *targets[word & 0xff];
 #endif
 
 error:

@@ -639,6 +639,26 @@ int mv_evh_handle_breaker(mv_thread *t) {
     return 0;
 }
 
+int mv_evh_backward_jump_end(const mv_code *co, int target) {
+    int end = target + 1, ext = 0;
+    for (size_t i = 0; i < co->ncode;) {
+        unsigned word = co->code[i++];
+        int op = word & 0xff, arg = ext | (int)(word >> 8);
+        ext = op == OP_EXTENDED_ARG ? arg << 8 : 0;
+        int to = -1;
+        if (op == OP_JUMP_BACKWARD || op == OP_POP_JUMP_BACKWARD_IF_FALSE ||
+            op == OP_POP_JUMP_BACKWARD_IF_TRUE)
+            to = arg;
+        if (mv_op_operand[op] == 2 && i < co->ncode) {
+            if (op == OP_COMPARE_JUMP_BACKWARD_IF_FALSE || op == OP_COMPARE_JUMP_BACKWARD_IF_TRUE)
+                to = co->code[i];
+            i++;
+        }
+        if (to == target) end = (int)i;
+    }
+    return end;
+}
+
 /* LOAD_GLOBAL on a cache miss: look the name up and refill the cache entry `c`. */
 Value mv_evh_load_global_slow(mv_thread *t, mv_frame *f, Value name, mv_global_cache *c) {
     Value v = mv_dict_get_str(f->globals, name);

@@ -138,6 +138,8 @@ Value mv_eval_frame(mv_thread *t, mv_frame *f);
 /* As mv_eval_frame; with throwflag set, the frame is resumed by raising the thread's current
    exception at its current instruction (generator.throw). */
 Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag);
+/* Publish the eval loop's check-point tables (vm.h); mv_vm_new calls it. */
+void mv_eval_init(void);
 /* The thread running on this OS thread (set by the eval loop); for deallocators, which get no
    thread argument (a generator's close on collection). */
 mv_thread *mv_current_thread(void);

@@ -19,8 +19,9 @@
  *   1. A thread that wants the GIL waits on `cond` for at most the switch interval (5 ms by
  *      default, sys.setswitchinterval).
  *   2. If the interval passes and no switch happened meanwhile (switch_number unchanged), it sets
- *      the drop request: a bit in the atomic eval-breaker word that the eval loop polls anyway
- *      (backward jumps, calls, function entry), so the request costs the holder nothing until set.
+ *      the drop request: a bit in the atomic eval-breaker word, which also arms the eval loop's
+ *      check points (backward jumps, function entry; vm.h says how), so the request costs the
+ *      holder nothing until it is set.
  *   3. The holder sees the bit at its next check point, drops the GIL, signals `cond`, and then
  *      waits on `switch_cond` until another thread has taken the GIL; only then does it queue
  *      up again.  Without this step the dropping thread, already running on its CPU, would often
@@ -195,7 +196,7 @@ static void take_locked(mv_gil *g, mv_thread *t) {
             }
             if (r == ETIMEDOUT && g->locked && g->switch_number == saved) {
                 /* a whole interval and nobody switched: ask the holder to let go */
-                atomic_fetch_or(&mv_eval_breaker, MV_BREAK_GIL_DROP);
+                mv_eval_breaker_set(MV_BREAK_GIL_DROP);
                 g->drop_requests++;
                 /* learn the lateness (an 1/8 moving average, capped at a quarter interval) */
                 int64_t late = mv_gil_now_ns() - (deadline + g->lateness_ns);

@@ -44,13 +44,21 @@ void mv_types_init(void) {
 static mv_vm *volatile sig_vm;
 
 atomic_int mv_eval_breaker;
+void *const *_Atomic mv_check_targets;
+void *const *mv_check_armed;
+
+void mv_eval_breaker_set(int bits) {
+    atomic_fetch_or(&mv_eval_breaker, bits);
+    void *const *armed = mv_check_armed;
+    if (armed) atomic_store(&mv_check_targets, armed);
+}
 
 static void on_sigint(int sig) {
     (void)sig;
     mv_vm *vm = sig_vm;
     if (!vm) return;
     vm->sigint_pending = 1;
-    atomic_fetch_or(&mv_eval_breaker, 1);
+    mv_eval_breaker_set(1);
 }
 
 static void install_sigint(mv_vm *vm) {
@@ -86,6 +94,7 @@ mv_vm *mv_vm_new(int argc, char **argv) {
     vm->switch_interval = 0.005;
     vm->main_dir = "";
     atomic_store(&mv_eval_breaker, 0);
+    mv_eval_init();
     mv_thread *t = mv_calloc(1, sizeof *t);
     t->vm = vm;
     t->ident = (unsigned long)pthread_self();

@@ -29,7 +29,7 @@ struct mv_vm {
     const char *main_dir; /* directory of the main script, for imports ("" for -c / stdin) */
     int recursion_limit;  /* sys.setrecursionlimit; default 1000 */
     double switch_interval; /* seconds; GIL (issue 3) */
-    volatile int sigint_pending;
+    atomic_int sigint_pending; /* set by the SIGINT handler and _thread.interrupt_main (any thread) */
     mv_thread *main_thread;
     Value stdout_obj, stderr_obj, stdin_obj; /* sys.stdout etc. (file objects) */
     int exit_code;
@@ -44,15 +44,28 @@ struct mv_vm {
 /* The eval breaker: nonzero asks every running eval loop to stop at its next check point
  * (signals, GIL drop requests; bits in gil.h).  Atomic because other threads and signal handlers
  * set it.  One word for the whole process, like signals themselves, rather than a field of
- * mv_vm: the loop then tests it with one instruction against a fixed address, instead of
- * reloading a pointer at every backward jump, which is what keeps the check points below 1% of
- * a tight loop. */
+ * mv_vm.
+ *
+ * The loop does not test this word at its check points.  A check point (a backward jump, a
+ * Python call) dispatches its next instruction through mv_check_targets, which normally is the
+ * eval loop's own dispatch table: the check is then free, one load in place of the table's
+ * address.  Setting a bit with mv_eval_breaker_set also points mv_check_targets at a table
+ * whose every entry is the loop's check handler; the handler points it back, then reads the
+ * word (in that order, so that a bit set meanwhile re-arms the table and is seen next time).
+ * Clearing bits needs no care: a stray visit to the handler finds nothing to do. */
 #if defined(__GNUC__)
 /* hidden: libminivm.a is compiled as PIC, and a default-visibility global would be reached
    through the GOT (one more load per check) */
-__attribute__((visibility("hidden")))
+#define MV_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define MV_HIDDEN
 #endif
-extern atomic_int mv_eval_breaker;
+MV_HIDDEN extern atomic_int mv_eval_breaker;
+MV_HIDDEN extern void *const *_Atomic mv_check_targets;
+/* the handler table, published by the eval loop (mv_eval_init) */
+MV_HIDDEN extern void *const *mv_check_armed;
+/* Set `bits` in the breaker and arm the check points.  Async-signal-safe. */
+void mv_eval_breaker_set(int bits);
 
 /* Per-thread GIL counters (sys.getgilstats), written by their thread while it holds the GIL. */
 typedef struct {

@@ -508,7 +508,7 @@ static Value th_interrupt_main(mv_thread *t, Value self, Value *args, size_t nar
     /* as if SIGINT arrived: the flag, the eval breaker, and a real signal to the main thread so a
        blocking call there returns EINTR */
     vm->sigint_pending = 1;
-    atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGINT);
+    mv_eval_breaker_set(MV_BREAK_SIGINT);
     if (t != vm->main_thread) pthread_kill((pthread_t)vm->main_thread->ident, SIGINT);
     return mv_newref(MV_NONE);
 }

@@ -51,11 +51,11 @@ static void trip_handler(int sig) {
     if (vm) {
         if (sig == SIGINT && sigint_default) {
             vm->sigint_pending = 1;
-            atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGINT);
+            mv_eval_breaker_set(MV_BREAK_SIGINT);
         } else {
             atomic_store(&tripped[sig], 1);
             atomic_store(&any_tripped, 1);
-            atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGNALS);
+            mv_eval_breaker_set(MV_BREAK_SIGNALS);
         }
         if (wakeup_fd >= 0) {
             unsigned char b = (unsigned char)sig;
@@ -99,7 +99,7 @@ int mv_signal_run_pending(mv_thread *t) {
             for (int k = sig + 1; k < NSIG; k++) {
                 if (atomic_load(&tripped[k])) {
                     atomic_store(&any_tripped, 1);
-                    atomic_fetch_or(&mv_eval_breaker, MV_BREAK_SIGNALS);
+                    mv_eval_breaker_set(MV_BREAK_SIGNALS);
                     break;
                 }
             }

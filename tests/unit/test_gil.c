@@ -79,6 +79,8 @@ Test(gil, drop_request_after_interval_and_forced_switch) {
     shared = 0;
     atomic_store(&phase, 0);
     atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
+    cr_assert_not_null(mv_check_armed, "mv_vm_new published the eval loop's tables");
+    cr_assert_neq(atomic_load(&mv_check_targets), mv_check_armed, "check points start disarmed");
     pthread_t th;
     pthread_create(&th, NULL, taker, b);
     /* we keep the GIL like a CPU-bound thread: the waiter must ask for it after ~2 ms */
@@ -88,6 +90,7 @@ Test(gil, drop_request_after_interval_and_forced_switch) {
         waited++;
     }
     cr_assert(atomic_load(&mv_eval_breaker) & MV_BREAK_GIL_DROP, "no drop request after 2 s");
+    cr_assert_eq(atomic_load(&mv_check_targets), mv_check_armed, "the request armed the check points");
     Value st = mv_gil_stats(main_t);
     cr_assert_not_null(st);
     MV_DECREF(st);
@@ -122,6 +125,8 @@ Test(gil, interval_changes) {
     mv_thread *b = new_state();
     atomic_store(&phase, 0);
     atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_GIL_DROP);
+    cr_assert_not_null(mv_check_armed, "mv_vm_new published the eval loop's tables");
+    cr_assert_neq(atomic_load(&mv_check_targets), mv_check_armed, "check points start disarmed");
     pthread_t th;
     pthread_create(&th, NULL, taker, b);
     while (atomic_load(&phase) < 1) sleep_ms(1);
