@@ -20,11 +20,11 @@ cases = open('tests/parser/cases.txt', encoding='utf-8').read().split('\n#----\n
 for i, c in enumerate(cases):
     open('build-fuzz/seeds/case%03d.py' % i, 'w', encoding='utf-8').write(c + '\n')
 PY
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
+clang -g -O1 -no-pie -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
     "$@" fuzz/fuzz_parse.c $OUT/libminivm.a $(pkg-config --libs gmp libedit) -lm -lpthread -o $OUT/fuzz_parse
 echo "built $OUT/fuzz_parse"
 # pickle.loads: fuzz/fuzz_pickle.c; its seeds are valid dumps that the harness itself writes
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
+clang -g -O1 -no-pie -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iruntime -Iinterp \
     fuzz/fuzz_pickle.c $OUT/libminivm.a $(pkg-config --libs gmp libedit) -lm -lpthread -o $OUT/fuzz_pickle
 mkdir -p $OUT/pickle_corpus $OUT/pickle_seeds
 FUZZ_PICKLE_WRITE_SEEDS=$OUT/pickle_seeds $OUT/fuzz_pickle

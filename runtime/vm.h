@@ -54,8 +54,8 @@ struct mv_vm {
  * word (in that order, so that a bit set meanwhile re-arms the table and is seen next time).
  * Clearing bits needs no care: a stray visit to the handler finds nothing to do. */
 #if defined(__GNUC__)
-/* hidden: libminivm.a is compiled as PIC, and a default-visibility global would be reached
-   through the GOT (one more load per check) */
+/* hidden: where libminivm.a is compiled as PIC (meson -Db_staticpic=true), a default-visibility
+   global would be reached through the GOT (one more load per check) */
 #define MV_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define MV_HIDDEN
