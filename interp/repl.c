@@ -4,6 +4,7 @@
  * sys.displayhook, which prints their repr and sets builtins._), run it in __main__, print any
  * traceback and prompt again.  The GIL is released while the prompt waits for a line.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <locale.h>
 #include <poll.h>
@@ -168,6 +169,45 @@ static int stdio_readline(const char *prompt, char **out) {
     return LINE_OK;
 }
 
+/* libedit is loaded when an interactive prompt starts rather than linked: every other run
+   (scripts, -c, the children of multiprocessing and subprocess) would pay for mapping it and
+   the three libraries it needs, about 0.6 ms of each start-up.  Its header still gives the
+   types; `el` holds what the REPL uses of it. */
+static struct {
+    char *(*readline)(const char *);
+    int (*add_history)(const char *);
+    void (*using_history)(void);
+    void (*stifle_history)(int);
+    int (*read_history)(const char *);
+    int (*write_history)(const char *);
+    int (*rl_initialize)(void);
+    int (*rl_bind_key)(int, rl_command_func_t *);
+    rl_command_func_t *rl_insert;
+    int *rl_catch_signals;
+    int (**rl_getc_function)(FILE *);
+    FILE **rl_instream, **rl_outstream;
+} el;
+
+static bool libedit_load(void) {
+    void *h = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return false;
+    void **slots[] = {
+        (void **)&el.readline,         (void **)&el.add_history,   (void **)&el.using_history,
+        (void **)&el.stifle_history,   (void **)&el.read_history,  (void **)&el.write_history,
+        (void **)&el.rl_initialize,    (void **)&el.rl_bind_key,   (void **)&el.rl_insert,
+        (void **)&el.rl_catch_signals, (void **)&el.rl_getc_function,
+        (void **)&el.rl_instream,      (void **)&el.rl_outstream,
+    };
+    static const char *const names[] = {
+        "readline",      "add_history",    "using_history",    "stifle_history", "read_history",
+        "write_history", "rl_initialize",  "rl_bind_key",      "rl_insert",      "rl_catch_signals",
+        "rl_getc_function", "rl_instream", "rl_outstream",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!(*slots[i] = dlsym(h, names[i]))) return false;
+    return true;
+}
+
 static bool use_libedit;
 
 /* The one place the prompt blocks: the GIL is released around it, so that background threads
@@ -178,7 +218,7 @@ static int prompt_for_line(mv_thread *t, const char *prompt, char **out) {
     MV_GIL_RELEASE(t);
     if (use_libedit) {
         repl_interrupted = 0;
-        char *line = readline(prompt);
+        char *line = el.readline(prompt);
         if (repl_interrupted) {
             free(line);
             status = LINE_INTR;
@@ -203,13 +243,13 @@ static void history_start(void) {
     const char *home = getenv("HOME");
     if (!home || !*home) return;
     snprintf(history_path, sizeof history_path, "%s/.minivm_history", home);
-    using_history();
-    stifle_history(1000);
-    read_history(history_path);
+    el.using_history();
+    el.stifle_history(1000);
+    el.read_history(history_path);
 }
 
 static void history_save(void) {
-    if (history_path[0]) write_history(history_path);
+    if (history_path[0]) el.write_history(history_path);
 }
 
 /* ---- is the statement complete? ------------------------------------------------------------ */
@@ -337,15 +377,16 @@ int mv_repl_run(mv_thread *t, const char *banner_version) {
     set_default_prompt(t, "ps1", ">>> ");
     set_default_prompt(t, "ps2", "... ");
     repl_vm = vm;
-    use_libedit = isatty(0);
+    /* without libedit (not installed), a terminal gets the plain line reader */
+    use_libedit = isatty(0) && libedit_load();
     if (use_libedit) {
         setlocale(LC_CTYPE, ""); /* libedit edits wide characters: it needs the UTF-8 locale */
-        rl_catch_signals = 0;    /* our SIGINT handler stays: repl_getc sees the flag */
-        rl_getc_function = repl_getc;
-        rl_instream = stdin;
-        rl_outstream = stdout;
-        rl_initialize();
-        rl_bind_key('\t', rl_insert); /* as CPython without a completer: Tab indents */
+        *el.rl_catch_signals = 0; /* our SIGINT handler stays: repl_getc sees the flag */
+        *el.rl_getc_function = repl_getc;
+        *el.rl_instream = stdin;
+        *el.rl_outstream = stdout;
+        el.rl_initialize();
+        el.rl_bind_key('\t', el.rl_insert); /* as CPython without a completer: Tab indents */
         history_start();
     }
     if (banner_version) print_banner(t, banner_version);
@@ -379,7 +420,7 @@ int mv_repl_run(mv_thread *t, const char *banner_version) {
             if (nlines == 0) break;
             line = strdup("");
         }
-        if (use_libedit && !is_blank(line)) add_history(line);
+        if (use_libedit && !is_blank(line)) el.add_history(line);
         bool blank = is_blank(line);
         if (nlines == 0 && blank) {
             free(line);
