@@ -620,12 +620,12 @@ static int check_attr_name(mv_thread *t, Value name) {
 static Value builtin_getattr(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     if (unpack_args(t, "getattr", nargs, kwnames, 2, 3) < 0) return NULL;
     if (check_attr_name(t, args[1]) < 0) return NULL;
-    Value r = mv_getattr(t, args[0], args[1]);
-    if (!r && nargs == 3 && mv_err_matches(t, &mv_exc_AttributeError)) {
-        mv_err_clear(t);
-        return mv_newref(args[2]);
-    }
-    return r;
+    if (nargs == 2) return mv_getattr(t, args[0], args[1]);
+    /* with a default, a missing attribute builds no AttributeError (CPython's
+       _PyObject_LookupAttr): Condition(Lock()) probes three of them per Event */
+    Value r = mv_getattr_opt(t, args[0], args[1]);
+    if (r || mv_err_occurred(t)) return r;
+    return mv_newref(args[2]);
 }
 
 static Value builtin_setattr(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
