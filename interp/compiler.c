@@ -3,6 +3,7 @@
  * EXTENDED_ARG, stack depth by flow analysis, the position table) and mv_compile itself.
  * Statements are in compile_stmt.c, expressions in compile_expr.c.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,6 +428,8 @@ static int stack_depth(mv_compiler *c, mv_cunit *u) {
  * breaker.  Deciding here, once offsets are final, keeps `target < ip` out of the eval loop. */
 static int backward_twin(int op, int target, int at) {
     if (target > at) return op;
+    /* the first instruction is kept for function entry's check point (eval.c, check_point) */
+    assert(target > 0);
     switch (op) {
     case OP_JUMP: return OP_JUMP_BACKWARD;
     case OP_POP_JUMP_IF_FALSE: return OP_POP_JUMP_BACKWARD_IF_FALSE;

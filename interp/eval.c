@@ -2,8 +2,8 @@
  * function pushes a frame and continues here (no C recursion), RETURN_VALUE pops back.  Dispatch
  * is computed goto (switch fallback); ip/sp live in C locals; small ints have inline fast paths;
  * LOAD_GLOBAL is cached on dict versions.  Exceptions unwind the frame's block stack (handlers
- * pushed by SETUP_FINALLY/SETUP_CLEANUP); the eval-breaker check points are CHECK_BREAKER and
- * BACKWARD_DISPATCH.
+ * pushed by SETUP_FINALLY/SETUP_CLEANUP); the eval-breaker check points are CHECK_DISPATCH and
+ * CHECK_BREAKER.
  * Error paths and the bodies of rare opcodes are out of line, in eval_helpers.c.
  */
 #include <stdio.h>
@@ -146,16 +146,16 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
-/* The check points.  CHECK_BREAKER() tests the breaker word in place (function entry, the end
-   of a for loop).  A backward jump, the hot one, is BACKWARD_DISPATCH(at), `at` being the ip
-   after the jump (a traceback raised there points at the jump): with computed goto it
-   dispatches through mv_check_targets (vm.h), which costs one load, and lands in check_point
-   below only when armed. */
+/* The check points.  The hot ones, backward jumps and function entry, are CHECK_DISPATCH(at):
+   `at` is the ip a traceback raised there points after (the jump, or the code's start).  With
+   computed goto it dispatches the next instruction through mv_check_targets (vm.h), which costs
+   one load, and lands in check_point below only when armed.  CHECK_BREAKER() tests the breaker
+   word in place (the end of a for loop). */
 #ifdef MV_NO_CHECK_POINTS
     /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
        bench/run.py can show what the check points cost a single thread */
 #define CHECK_BREAKER() ((void)0)
-#define BACKWARD_DISPATCH(at) DISPATCH()
+#define CHECK_DISPATCH(at) DISPATCH()
 #else
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
@@ -164,14 +164,14 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
             goto error;                                                                            \
     } while (0)
 #if CHECK_BY_TABLE
-#define BACKWARD_DISPATCH(at)                                                                      \
+#define CHECK_DISPATCH(at)                                                                         \
     do {                                                                                           \
         word = *ip++;                                                                              \
         oparg = (int)(word >> 8);                                                                  \
         goto *atomic_load_explicit(&mv_check_targets, memory_order_relaxed)[word & 0xff];         \
     } while (0)
 #else
-#define BACKWARD_DISPATCH(at)                                                                      \
+#define CHECK_DISPATCH(at)                                                                         \
     do {                                                                                           \
         if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed)) {                       \
             const mv_codeunit *to_ = ip;                                                           \
@@ -674,7 +674,7 @@ dispatch_opcode:
         const mv_codeunit *at = ip;
         (void)at;
         ip = co->code + oparg;
-        BACKWARD_DISPATCH(at);
+        CHECK_DISPATCH(at);
     }
 
     /* the conditional jumps: pop, test, jump when the truth is `when`; the *_BACKWARD twins
@@ -696,8 +696,8 @@ dispatch_opcode:
 
     TARGET(POP_JUMP_IF_FALSE) POP_JUMP(0, PLAIN_DISPATCH);
     TARGET(POP_JUMP_IF_TRUE) POP_JUMP(1, PLAIN_DISPATCH);
-    TARGET(POP_JUMP_BACKWARD_IF_FALSE) POP_JUMP(0, BACKWARD_DISPATCH);
-    TARGET(POP_JUMP_BACKWARD_IF_TRUE) POP_JUMP(1, BACKWARD_DISPATCH);
+    TARGET(POP_JUMP_BACKWARD_IF_FALSE) POP_JUMP(0, CHECK_DISPATCH);
+    TARGET(POP_JUMP_BACKWARD_IF_TRUE) POP_JUMP(1, CHECK_DISPATCH);
 
     TARGET(JUMP_IF_FALSE_OR_POP) {
         Value v = TOP();
@@ -988,8 +988,7 @@ dispatch_opcode:
                 t->depth++;
                 f = nf;
                 LOAD_FRAME();
-                CHECK_BREAKER();
-                DISPATCH();
+                CHECK_DISPATCH(ip);
             }
         }
         {
@@ -1380,8 +1379,8 @@ dispatch_opcode:
 
     TARGET(COMPARE_JUMP_IF_FALSE) COMPARE_JUMP(0, PLAIN_DISPATCH);
     TARGET(COMPARE_JUMP_IF_TRUE) COMPARE_JUMP(1, PLAIN_DISPATCH);
-    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) COMPARE_JUMP(0, BACKWARD_DISPATCH);
-    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) COMPARE_JUMP(1, BACKWARD_DISPATCH);
+    TARGET(COMPARE_JUMP_BACKWARD_IF_FALSE) COMPARE_JUMP(0, CHECK_DISPATCH);
+    TARGET(COMPARE_JUMP_BACKWARD_IF_TRUE) COMPARE_JUMP(1, CHECK_DISPATCH);
 
     TARGET(BINARY_OP_STORE_FAST) {
         unsigned extra = *ip++;
@@ -1421,14 +1420,17 @@ dispatch_opcode:
 #endif
 
 #if CHECK_BY_TABLE
-    /* An armed backward jump lands here, the instruction at its target already fetched (word,
+    /* An armed check point lands here, the instruction after it already fetched (word,
        oparg).  Disarm first, then read the breaker: a bit set in between re-arms (vm.h). */
 check_point:
     atomic_store(&mv_check_targets, (void *const *)targets);
     if (atomic_load(&mv_eval_breaker)) {
         if (mv_evh_handle_breaker(t) < 0) {
-            /* the traceback points at the jump, found from its target (eval_helpers.c) */
-            ip = co->code + mv_evh_backward_jump_end(co, (int)(ip - co->code) - 1);
+            /* the traceback points at the check point: function entry when the instruction
+               is the first one (no backward jump goes there, compile_stmt.c), else the jump,
+               found from its target (eval_helpers.c) */
+            int target = (int)(ip - co->code) - 1;
+            ip = co->code + (target == 0 ? 0 : mv_evh_backward_jump_end(co, target));
             goto error;
         }
         /* bits this thread cannot handle (signals, in a thread other than the main one) stay

@@ -239,6 +239,15 @@ static void format_frame(mv_thread *t, mv_strbuf *b, mv_traceback *tb) {
     mv_strbuf_add(b, line + lead, end - lead);
     mv_strbuf_addc(b, '\n');
 
+    unsigned resumable = MV_CO_GENERATOR | MV_CO_COROUTINE | MV_CO_ASYNC_GENERATOR;
+    if (tb->lasti < 0 && !(co->flags & (MV_CO_MODULE | resumable))) {
+        /* stopped at a function's entry (its check point): CPython stops at RESUME there, whose
+           columns 0-0 print as an empty caret line (a generator thrown into before it started
+           shows none) */
+        mv_strbuf_adds(b, "    \n");
+        mv_free(line);
+        return;
+    }
     mv_position *pos = co->positions && tb->lasti >= 0 && (size_t)tb->lasti < co->ncode ? &co->positions[tb->lasti] : NULL;
     if (!pos || pos->col < 0 || pos->end_col < 0 || pos->line < 0 || pos->end_line < 0 || pos->line != tb->lineno) {
         mv_free(line);
