@@ -428,16 +428,18 @@ static int stack_depth(mv_compiler *c, mv_cunit *u) {
  * breaker.  Deciding here, once offsets are final, keeps `target < ip` out of the eval loop. */
 static int backward_twin(int op, int target, int at) {
     if (target > at) return op;
-    /* the first instruction is kept for function entry's check point (eval.c, check_point) */
-    assert(target > 0);
+    int twin = op;
     switch (op) {
-    case OP_JUMP: return OP_JUMP_BACKWARD;
-    case OP_POP_JUMP_IF_FALSE: return OP_POP_JUMP_BACKWARD_IF_FALSE;
-    case OP_POP_JUMP_IF_TRUE: return OP_POP_JUMP_BACKWARD_IF_TRUE;
-    case OP_COMPARE_JUMP_IF_FALSE: return OP_COMPARE_JUMP_BACKWARD_IF_FALSE;
-    case OP_COMPARE_JUMP_IF_TRUE: return OP_COMPARE_JUMP_BACKWARD_IF_TRUE;
+    case OP_JUMP: twin = OP_JUMP_BACKWARD; break;
+    case OP_POP_JUMP_IF_FALSE: twin = OP_POP_JUMP_BACKWARD_IF_FALSE; break;
+    case OP_POP_JUMP_IF_TRUE: twin = OP_POP_JUMP_BACKWARD_IF_TRUE; break;
+    case OP_COMPARE_JUMP_IF_FALSE: twin = OP_COMPARE_JUMP_BACKWARD_IF_FALSE; break;
+    case OP_COMPARE_JUMP_IF_TRUE: twin = OP_COMPARE_JUMP_BACKWARD_IF_TRUE; break;
     }
-    return op;
+    /* no jump back to the first instruction: that one is function entry's check point
+       (eval.c, check_point) */
+    assert(twin == op || target > 0);
+    return twin;
 }
 
 static mv_code *assemble(mv_compiler *c, mv_cunit *u) {
