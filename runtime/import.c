@@ -1,7 +1,8 @@
-/* import.c: the import system: sys.modules, built-in C modules (mv_builtin_modules), embedded .mv
- * modules (mv_embedded_modules), then NAME.mv / NAME/__init__.mv in sys.path (main script dir,
- * MVPATH); packages and dotted names, relative imports, fromlist semantics, partially
- * initialized modules for circular imports; and running the main script as __main__.
+/* import.c: the import system: sys.modules, built-in C modules (mv_builtin_modules), frozen .mv
+ * modules (mv_embedded_modules: code compiled at build time), then NAME.mv / NAME/__init__.mv in
+ * sys.path (main script dir, MVPATH); packages and dotted names, relative imports, fromlist
+ * semantics, partially initialized modules for circular imports; and running the main script as
+ * __main__.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "dict.h"
 #include "exc.h"
 #include "list.h"
+#include "marshal.h"
 #include "module.h"
 #include "str.h"
 #include "tuple.h"
@@ -86,18 +88,34 @@ static void abspath(const char *path, char *out, size_t size) {
 
 /* ---- executing module code -------------------------------------------------------------------- */
 
-int mv_module_exec_source(mv_thread *t, Value m, const char *src, size_t len, const char *filename) {
+/* Run a module body given as source (src, len, filename) or, for a frozen module, as the
+   serialized code object compiled at build time (frozen != NULL: see tools/freeze.c). */
+static int module_exec(mv_thread *t, Value m, const char *src, size_t len, const char *filename,
+                       const mv_embedded_module *frozen) {
     Value dict = mv_module_dict(m);
     if (!mv_dict_get_cstr(t, dict, "__builtins__") &&
         mv_dict_set_cstr(t, dict, "__builtins__", t->vm->builtins_module) < 0)
         return -1;
-    Value code = mv_compile(t, src, len, filename, MV_COMPILE_EXEC);
+    Value code;
+    if (frozen) {
+        code = mv_marshal_loads(t, frozen->code, frozen->code_size);
+        if (code && MV_TYPE(code) != &mv_code_type) {
+            MV_DECREF(code);
+            code = mv_err_format(t, &mv_exc_SystemError, "frozen module %s: not a code object", frozen->name);
+        }
+    } else {
+        code = mv_compile(t, src, len, filename, MV_COMPILE_EXEC);
+    }
     if (!code) return -1;
     Value r = mv_eval_code(t, code, dict, NULL);
     MV_DECREF(code);
     if (!r) return -1;
     MV_DECREF(r);
     return 0;
+}
+
+int mv_module_exec_source(mv_thread *t, Value m, const char *src, size_t len, const char *filename) {
+    return module_exec(t, m, src, len, filename, NULL);
 }
 
 static Value new_main_module(mv_thread *t) {
@@ -190,11 +208,11 @@ static bool is_initializing(Value m) {
 }
 
 static Value exec_new_module(mv_thread *t, Value m, const char *fullname, const char *src, size_t len,
-                             const char *filename) {
+                             const char *filename, const mv_embedded_module *frozen) {
     if (mv_dict_set_cstr(t, t->vm->modules, fullname, m) < 0) return NULL;
     if (ninitializing < MAX_INIT) initializing[ninitializing] = m;
     ninitializing++;
-    int rc = mv_module_exec_source(t, m, src, len, filename);
+    int rc = module_exec(t, m, src, len, filename, frozen);
     ninitializing--;
     if (rc < 0) {
         Value exc = mv_err_fetch(t);
@@ -240,7 +258,7 @@ static Value load_embedded(mv_thread *t, const mv_embedded_module *e, const char
     }
     char fname[256];
     snprintf(fname, sizeof fname, "<frozen %s>", fullname);
-    Value r = exec_new_module(t, m, fullname, e->source, e->size, fname);
+    Value r = exec_new_module(t, m, fullname, e->source, e->size, fname, e->code ? e : NULL);
     MV_DECREF(m);
     return r;
 }
@@ -277,7 +295,7 @@ static Value load_file(mv_thread *t, const char *fullname, const char *file, con
         mv_dict_set_cstr(t, dict, "__path__", l);
         MV_DECREF(l);
     }
-    Value r = exec_new_module(t, m, fullname, src, len, abs);
+    Value r = exec_new_module(t, m, fullname, src, len, abs, NULL);
     MV_DECREF(m);
     mv_free(src);
     return r;

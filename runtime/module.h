@@ -36,11 +36,15 @@ typedef struct {
 } mv_builtin_module;
 extern const mv_builtin_module mv_builtin_modules[]; /* stdlib/modules.c, NULL-terminated */
 
-/* Embedded .mv sources (generated at build time from the stdlib/NAME.mv files) */
+/* The frozen stdlib .mv modules (generated at build time by tools/freeze.c from the stdlib/NAME.mv
+   files): the code compiled as "<frozen NAME>" and serialized by marshal.c, which import runs
+   instead of compiling the source; the source stays for the lines of tracebacks. */
 typedef struct {
     const char *name;
     const char *source;
     size_t size;
+    const unsigned char *code; /* mv_marshal_dumps of the module's code; NULL = compile source */
+    size_t code_size;
 } mv_embedded_module;
 extern const mv_embedded_module mv_embedded_modules[]; /* NULL-terminated */
 
