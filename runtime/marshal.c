@@ -369,31 +369,6 @@ static bool r_uint(reader *r, int hi, int *out) {
     return true;
 }
 
-/* Structurally valid UTF-8 (what str's indexing and decoding rely on); counts code points. */
-static bool utf8_check(const unsigned char *s, size_t n, size_t *length) {
-    size_t count = 0, i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w8;
-            memcpy(&w8, s + i, 8);
-            if (!(w8 & 0x8080808080808080ull)) {
-                i += 8;
-                count += 8;
-                continue;
-            }
-        }
-        unsigned c = s[i];
-        size_t extra = c < 0x80 ? 0 : c < 0xC2 ? 9 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : c < 0xF5 ? 3 : 9;
-        if (extra == 9 || extra > n - i - 1) return false;
-        for (size_t k = 1; k <= extra; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-        i += extra + 1;
-        count++;
-    }
-    *length = count;
-    return true;
-}
-
 static Value r_object(reader *r, int depth);
 
 static Value r_tuple_items(reader *r, int depth) {
@@ -574,7 +549,7 @@ static Value r_object(reader *r, int depth) {
     case TYPE_INTERNED: {
         size_t n, length;
         if (!r_count(r, SIZE_MAX / 2, 1, &n)) return NULL;
-        if (!utf8_check(r->p, n, &length)) return bad(r, "invalid UTF-8 in str");
+        if (!mv_utf8_valid((const char *)r->p, n, &length)) return bad(r, "invalid UTF-8 in str");
         v = mv_str_new_len((const char *)r->p, n, length);
         r->p += n;
         if ((code & ~FLAG_REF) == TYPE_INTERNED) v = mv_str_intern(r->t, v);

@@ -36,6 +36,42 @@ size_t mv_utf8_count(const char *s, size_t size) {
     return n;
 }
 
+/* Valid UTF-8 as minivm's str holds it (no surrogates, no overlong forms); counts code points. */
+bool mv_utf8_valid(const char *str, size_t n, size_t *ncp) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, cp = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                cp += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            cp++;
+            continue;
+        }
+        if (c < 0xC2) return false;
+        k = c < 0xE0 ? 1 : c < 0xF0 ? 2 : c < 0xF5 ? 3 : 0;
+        if (!k || n - i <= k) return false;
+        for (size_t j = 1; j <= k; j++)
+            if ((s[i + j] & 0xC0) != 0x80) return false;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) || (c == 0xF0 && s[i + 1] < 0x90) ||
+            (c == 0xF4 && s[i + 1] >= 0x90))
+            return false;
+        i += k + 1;
+        cp++;
+    }
+    *ncp = cp;
+    return true;
+}
+
 uint32_t mv_utf8_next(const char **pp) {
     const unsigned char *p = (const unsigned char *)*pp;
     uint32_t c = p[0];

@@ -77,6 +77,9 @@ size_t mv_str_byte_offset(Value s, size_t index); /* byte offset of code point `
 Value mv_str_substr(Value s, size_t start, size_t end); /* code points [start, end) */
 Value mv_str_exact(mv_thread *t, Value s);      /* s itself if exactly str, else a plain copy */
 size_t mv_utf8_count(const char *s, size_t size); /* code points in valid UTF-8 */
+/* Is s[0..n) UTF-8 as a str holds it (no surrogates, no overlong forms)?  Counts code points:
+   for bytes from outside (pickle, marshal) before they become a str. */
+bool mv_utf8_valid(const char *s, size_t n, size_t *ncp);
 uint32_t mv_utf8_next(const char **p);          /* decode one code point of valid UTF-8 */
 int mv_utf8_encode(uint32_t cp, char *out);     /* 1-4 bytes written */
 bool mv_unicode_isprintable(uint32_t cp);       /* as CPython's str.isprintable / repr */
