@@ -150,7 +150,7 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
    `at` is the ip a traceback raised there points after (the jump, or the code's start).  With
    computed goto it dispatches the next instruction through mv_check_targets (vm.h), which costs
    one load, and lands in check_point below only when armed.  CHECK_BREAKER() tests the breaker
-   word in place (the end of a for loop). */
+   word in place (the end of a for loop, after a call that was not inlined). */
 #ifdef MV_NO_CHECK_POINTS
     /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
        bench/run.py can show what the check points cost a single thread */
@@ -999,6 +999,9 @@ dispatch_opcode:
             }
             if (!res) goto error;
             PUSH(res);
+            /* as CPython's CALL: a signal or drop request that came during a long C call is
+               served here, at the call's line, not at some later check point */
+            CHECK_BREAKER();
             DISPATCH();
         }
     call_error:
@@ -1020,6 +1023,7 @@ dispatch_opcode:
         if (!res) goto error;
         MV_DECREF(func);
         sp[-1] = res;
+        CHECK_BREAKER();
         DISPATCH();
     }
 

@@ -619,12 +619,12 @@ int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *re
 /* ---- bodies of rarely-executed opcodes (module/class-body names, containers built with
  * unpacking, yield from / async for support): out of line so the loop stays small ---- */
 
-/* The eval breaker fired: hand the GIL over if asked, turn a pending SIGINT into
- * KeyboardInterrupt (main thread only).  -1 with the exception set. */
+/* The eval breaker fired.  In CPython's order (eval_frame_handle_pending): first signals (a
+ * pending SIGINT becomes KeyboardInterrupt, other signals run their Python handlers; main thread
+ * only), then the GIL hand-over if asked.  A signal that arrives while the GIL is away is left
+ * for the next check point, as in CPython.  -1 with the exception set. */
 int mv_evh_handle_breaker(mv_thread *t) {
     mv_vm *vm = t->vm;
-    /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
-    if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
     if (vm->sigint_pending && t == vm->main_thread) {
         vm->sigint_pending = 0;
         atomic_fetch_and(&mv_eval_breaker, ~MV_BREAK_SIGINT);
@@ -636,6 +636,8 @@ int mv_evh_handle_breaker(mv_thread *t) {
     if ((atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) & MV_BREAK_SIGNALS) &&
         t == vm->main_thread && mv_signal_run_pending(t) < 0)
         return -1;
+    /* another thread has waited a whole switch interval for the GIL: hand it over (gil.c) */
+    if (atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed) & MV_BREAK_GIL_DROP) mv_gil_yield(t);
     return 0;
 }
 
