@@ -20,8 +20,8 @@
  *      default, sys.setswitchinterval).
  *   2. If the interval passes and no switch happened meanwhile (switch_number unchanged), it sets
  *      the drop request: a bit in the atomic eval-breaker word, which also arms the eval loop's
- *      check points (backward jumps, function entry; vm.h says how), so the request costs the
- *      holder nothing until it is set.
+ *      check points (backward jumps, function entry, returns from C calls; vm.h says how), so
+ *      the request costs the holder nothing until it is set.
  *   3. The holder sees the bit at its next check point, drops the GIL, signals `cond`, and then
  *      waits on `switch_cond` until another thread has taken the GIL; only then does it queue
  *      up again.  Without this step the dropping thread, already running on its CPU, would often
