@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """What the eval breaker's check points cost one thread: minivm against a build of the same
 source with the check points compiled out (meson -Dcheck_points=false; no GIL hand-off, no
-Ctrl-C: a measurement build only).  The runs alternate between the two binaries, so that the
-machine's drift hits both alike; it reports medians, minima and their ratios.
+Ctrl-C: a measurement build only).  The runs alternate between the two binaries (in a random
+order each round, on one CPU), so that the machine's drift hits both alike; it reports medians,
+minima and their ratios.
 
 usage: /usr/bin/python3 bench/check_points.py [--build build] [--nocheck build-nocheck] [--runs 21]
 (builds NOCHECK with meson first if it does not exist)
 """
 import argparse
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -46,12 +48,16 @@ def main():
         subprocess.run(["ninja", "-C", d, "minivm"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     with_checks = os.path.join(ROOT, a.build, "minivm")
     without = os.path.join(ROOT, a.nocheck, "minivm")
+    # Both binaries on one CPU, in a random order each round: on the shared CI machine one vCPU
+    # can run at half speed for minutes, and strictly alternating processes can land on the two
+    # vCPUs in turn, which once made one binary look twice as slow as the other.
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
     print(f"{'case':10s} {'wall median (checks / none)':>30s} {'ratio':>7s} {'wall min':>22s} "
           f"{'ratio':>7s} {'user median':>22s} {'ratio':>7s}")
     for case in a.cases:
         res = {with_checks: [], without: []}
         for _ in range(a.runs):
-            for b in (with_checks, without):
+            for b in random.sample((with_checks, without), 2):
                 res[b].append(run(b, CASES[case]))
         w = [sorted(x[0] for x in res[b]) for b in (with_checks, without)]
         u = [sorted(x[1] for x in res[b]) for b in (with_checks, without)]
