@@ -29,14 +29,7 @@ static bool call_finalizer(Value v) {
     if (r) {
         MV_DECREF(r);
     } else if (t->curexc) {
-        Value exc = mv_err_fetch(t);
-        Value fr = mv_repr(t, del);
-        mv_file_flush_all(t);
-        fprintf(stderr, "Exception ignored in: %s\n", fr ? mv_str_data(fr) : "<__del__>");
-        if (!fr) mv_err_clear(t);
-        MV_XDECREF(fr);
-        mv_err_print_exception(t, exc);
-        MV_DECREF(exc);
+        mv_err_write_unraisable(t, "Exception ignored in:", del);
     }
     if (saved) mv_err_restore(t, saved);
     return --v->refcnt != 0;

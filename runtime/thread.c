@@ -272,14 +272,7 @@ void mv_thread_shutdown(mv_thread *t) {
     if (m) {
         MV_INCREF(m);
         Value r = mv_call_method(t, m, "_shutdown", NULL, 0);
-        if (!r) {
-            /* as CPython: "Exception ignored on threading shutdown:" + the traceback */
-            Value exc = mv_err_fetch(t);
-            mv_file_flush_all(t);
-            fprintf(stderr, "Exception ignored on threading shutdown:\n");
-            if (exc) mv_err_print_exception(t, exc);
-            MV_XDECREF(exc);
-        }
+        if (!r) mv_err_write_unraisable(t, "Exception ignored on threading shutdown:", NULL);
         MV_XDECREF(r);
         MV_DECREF(m);
     } else if (mv_err_occurred(t)) {

@@ -662,3 +662,15 @@ void mv_err_print_exception(mv_thread *t, Value exc) {
     }
     mv_strbuf_free(&b);
 }
+
+void mv_err_write_unraisable(mv_thread *t, const char *msg, Value obj) {
+    Value exc = mv_err_fetch(t);
+    Value rep = obj ? mv_repr(t, obj) : NULL;
+    if (obj && !rep) mv_err_clear(t);
+    mv_file_flush_all(t);
+    fprintf(stderr, "%s%s%s\n", msg, obj ? " " : "", !obj ? "" : rep ? mv_str_data(rep) : "<object repr() failed>");
+    fflush(stderr);
+    MV_XDECREF(rep);
+    if (exc) mv_err_print_exception(t, exc);
+    MV_XDECREF(exc);
+}

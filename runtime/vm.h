@@ -120,6 +120,10 @@ void mv_err_clear(mv_thread *t);
 
 /* Print exc with its traceback in CPython's format to stderr (exc.c). */
 void mv_err_print_exception(mv_thread *t, Value exc);
+/* CPython's PyErr_WriteUnraisable: take the current exception and report it on stderr after
+   the line `msg` (then " " and repr(obj) when obj is given), for errors nobody can catch (a
+   __del__, an atexit or at-fork callback, threading's shutdown).  Clears the exception. */
+void mv_err_write_unraisable(mv_thread *t, const char *msg, Value obj);
 /* Print and clear the current exception; SystemExit is NOT special-cased here. */
 void mv_err_print(mv_thread *t);
 

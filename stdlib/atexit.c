@@ -61,15 +61,7 @@ static Value pop_last(Value l) {
 
 /* CPython's unraisable-hook report: the callback's repr, then the traceback. */
 static void report(mv_thread *t, Value func) {
-    Value exc = mv_err_fetch(t);
-    Value rep = mv_repr(t, func);
-    if (!rep) mv_err_clear(t);
-    mv_file_flush_all(t);
-    fprintf(stderr, "Exception ignored in atexit callback: %s\n", rep ? mv_str_data(rep) : "?");
-    fflush(stderr);
-    MV_XDECREF(rep);
-    if (exc) mv_err_print_exception(t, exc);
-    MV_XDECREF(exc);
+    mv_err_write_unraisable(t, "Exception ignored in atexit callback:", func);
 }
 
 static Value ae_run_exitfuncs(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {

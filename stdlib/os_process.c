@@ -77,15 +77,7 @@ static void run_callbacks(mv_thread *t, Value list, bool reverse) {
             MV_DECREF(r);
             continue;
         }
-        /* as CPython's PyErr_WriteUnraisable: report and go on */
-        Value exc = mv_err_fetch(t);
-        Value rep = mv_repr(t, f);
-        mv_file_flush_all(t);
-        fprintf(stderr, "Exception ignored in: %s\n", rep ? mv_str_data(rep) : "<callback>");
-        if (!rep) mv_err_clear(t);
-        MV_XDECREF(rep);
-        if (exc) mv_err_print_exception(t, exc);
-        MV_XDECREF(exc);
+        mv_err_write_unraisable(t, "Exception ignored in:", f); /* report and go on */
     }
     MV_DECREF(snap);
 }
@@ -116,13 +108,7 @@ static void after_fork_child(mv_thread *t) {
     if (th) {
         MV_INCREF(th);
         Value r = mv_call_method(t, th, "_after_fork", NULL, 0);
-        if (!r) {
-            Value exc = mv_err_fetch(t);
-            mv_file_flush_all(t);
-            fprintf(stderr, "Exception ignored in: threading._after_fork\n");
-            if (exc) mv_err_print_exception(t, exc);
-            MV_XDECREF(exc);
-        }
+        if (!r) mv_err_write_unraisable(t, "Exception ignored in: threading._after_fork", NULL);
         MV_XDECREF(r);
         MV_DECREF(th);
     } else if (mv_err_occurred(t)) {

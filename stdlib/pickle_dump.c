@@ -172,18 +172,20 @@ static int save(dumper *d, Value v);
 /* ---- containers ---------------------------------------------------------------------------- */
 
 /* Items are held while they are written: a __reduce__ further down may mutate the container. */
-static int save_items(dumper *d, Value *items, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        Value x = items[i];
-        if (MV_IS_SMALL(x)) {
-            put_int(d, MV_SMALL_VAL(x));
-            continue;
-        }
-        MV_INCREF(x);
-        int r = save(d, x);
-        MV_DECREF(x);
-        if (r < 0) return -1;
+static int save_item(dumper *d, Value x) {
+    if (MV_IS_SMALL(x)) {
+        put_int(d, MV_SMALL_VAL(x));
+        return 0;
     }
+    MV_INCREF(x);
+    int r = save(d, x);
+    MV_DECREF(x);
+    return r;
+}
+
+static int save_items(dumper *d, Value *items, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (save_item(d, items[i]) < 0) return -1;
     return 0;
 }
 
@@ -197,15 +199,7 @@ static int save_list(dumper *d, Value v) {
             mv_err_set(d->t, &mv_exc_RuntimeError, "list changed size during iteration");
             return -1;
         }
-        Value x = MV_LIST_GET(v, i);
-        if (MV_IS_SMALL(x)) {
-            put_int(d, MV_SMALL_VAL(x));
-            continue;
-        }
-        MV_INCREF(x);
-        int r = save(d, x);
-        MV_DECREF(x);
-        if (r < 0) return -1;
+        if (save_item(d, MV_LIST_GET(v, i)) < 0) return -1;
     }
     d->depth--;
     return 0;

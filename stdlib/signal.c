@@ -226,13 +226,11 @@ static Value sig_strsignal(mv_thread *t, Value self, Value *args, size_t nargs, 
     return mv_str_from_cstr(s);
 }
 
-static Value sig_valid_signals(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
-    sigset_t all;
-    sigfillset(&all);
+static Value set_of(mv_thread *t, const sigset_t *s) {
     Value set = mv_set_new(t, NULL);
     if (!set) return NULL;
     for (int sig = 1; sig < NSIG; sig++) {
-        if (sigismember(&all, sig) != 1) continue;
+        if (sigismember(s, sig) != 1) continue;
         Value v = as_signals(t, sig);
         int r = mv_set_add(t, set, v);
         MV_DECREF(v);
@@ -242,6 +240,12 @@ static Value sig_valid_signals(mv_thread *t, Value self, Value *args, size_t nar
         }
     }
     return set;
+}
+
+static Value sig_valid_signals(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    sigset_t all;
+    sigfillset(&all);
+    return set_of(t, &all);
 }
 
 static Value sig_pthread_kill(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
@@ -274,22 +278,6 @@ static int sigset_from(mv_thread *t, Value it, sigset_t *s) {
     }
     MV_DECREF(l);
     return rc;
-}
-
-static Value set_of(mv_thread *t, const sigset_t *s) {
-    Value set = mv_set_new(t, NULL);
-    if (!set) return NULL;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sigismember(s, sig) != 1) continue;
-        Value v = as_signals(t, sig);
-        int r = mv_set_add(t, set, v);
-        MV_DECREF(v);
-        if (r < 0) {
-            MV_DECREF(set);
-            return NULL;
-        }
-    }
-    return set;
 }
 
 static Value sig_pthread_sigmask(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {

@@ -34,12 +34,15 @@ double mv_socket_default_timeout = -1;
 
 /* ---- argument checks with CPython's messages ------------------------------------------------ */
 
+static int no_kwargs(mv_thread *t, const char *name, Value kwnames) {
+    if (!kwnames || !mv_tuple_size(kwnames)) return 0;
+    mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes no keyword arguments", name);
+    return -1;
+}
+
 /* PyArg_ParseTuple-style methods ("recv() takes at least 1 argument (0 given)") */
 static int tuple_args(mv_thread *t, const char *name, size_t nargs, Value kwnames, size_t min, size_t max) {
-    if (kwnames && mv_tuple_size(kwnames)) {
-        mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes no keyword arguments", name);
-        return -1;
-    }
+    if (no_kwargs(t, name, kwnames) < 0) return -1;
     if (nargs >= min && nargs <= max) return 0;
     size_t n = nargs < min ? min : max;
     const char *how = min == max ? "exactly" : nargs < min ? "at least" : "at most";
@@ -50,10 +53,7 @@ static int tuple_args(mv_thread *t, const char *name, size_t nargs, Value kwname
 
 /* METH_O methods ("socket.bind() takes exactly one argument (0 given)") */
 static int one_arg(mv_thread *t, const char *name, size_t nargs, Value kwnames) {
-    if (kwnames && mv_tuple_size(kwnames)) {
-        mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes no keyword arguments", name);
-        return -1;
-    }
+    if (no_kwargs(t, name, kwnames) < 0) return -1;
     if (nargs == 1) return 0;
     mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes exactly one argument (%zu given)", name, nargs);
     return -1;
@@ -61,10 +61,7 @@ static int one_arg(mv_thread *t, const char *name, size_t nargs, Value kwnames) 
 
 /* METH_NOARGS methods ("socket.fileno() takes no arguments (1 given)") */
 static int no_args(mv_thread *t, const char *name, size_t nargs, Value kwnames) {
-    if (kwnames && mv_tuple_size(kwnames)) {
-        mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes no keyword arguments", name);
-        return -1;
-    }
+    if (no_kwargs(t, name, kwnames) < 0) return -1;
     if (nargs == 0) return 0;
     mv_err_format(t, &mv_exc_TypeError, "socket.%s() takes no arguments (%zu given)", name, nargs);
     return -1;
