@@ -1,21 +1,8 @@
 # How errors leave asyncio.run, as CPython 3.11 reports them: an exception escaping it (traceback
 # through the main task), CancelledError of the main task, KeyboardInterrupt raised in a coroutine.
-# Frames inside asyncio itself are filtered out (CPython's are files, minivm's are embedded).
+# Frames inside asyncio itself are filtered out (tests/lib/filtered_run.sh).
 D=${TMPDIR:-/tmp}/mv_aiorun_$$
-mkdir -p "$D"
-filter() {
-    sed -e 's/0x[0-9a-f]*/0xADDR/g' -e "s#$D/##g" "$1" | awk '
-        /^  File ".*asyncio/ { skip = 1; next }
-        skip && /^    / { next }
-        { skip = 0; print }'
-}
-run() {
-    cat > "$D/$1.mv"
-    (cd "$D" && "$MINIVM" "$1.mv" > "$1.out" 2> "$1.err")
-    echo "== $1: status $?"
-    cat "$D/$1.out"
-    filter "$D/$1.err"
-}
+. ../../lib/filtered_run.sh
 
 run uncaught <<'PY'
 import asyncio
