@@ -535,20 +535,24 @@ METH(sock_recv) {
     return recv_common(t, self, &c, op_recv);
 }
 
+/* (v, the sender's address or None): the result of the recvfrom calls; steals v */
+static Value with_sender(mv_thread *t, Value v, io_ctx *c) {
+    Value addr = c->len ? mv_sock_make_addr(t, (struct sockaddr *)&c->ss, c->len) : mv_newref(MV_NONE);
+    if (!addr) {
+        MV_DECREF(v);
+        return NULL;
+    }
+    Value r = mv_tuple_pack(2, v, addr);
+    MV_DECREF(v);
+    MV_DECREF(addr);
+    return r;
+}
+
 METH(sock_recvfrom) {
     io_ctx c;
     if (recv_args(t, "recvfrom", args, nargs, kwnames, &c) < 0) return NULL;
     Value b = recv_common(t, self, &c, op_recvfrom);
-    if (!b) return NULL;
-    Value addr = c.len ? mv_sock_make_addr(t, (struct sockaddr *)&c.ss, c.len) : mv_newref(MV_NONE);
-    if (!addr) {
-        MV_DECREF(b);
-        return NULL;
-    }
-    Value r = mv_tuple_pack(2, b, addr);
-    MV_DECREF(b);
-    MV_DECREF(addr);
-    return r;
+    return b ? with_sender(t, b, &c) : NULL;
 }
 
 /* recv_into(buffer, nbytes=0, flags=0): into a bytearray */
@@ -579,16 +583,7 @@ static Value recv_into_common(mv_thread *t, Value self, Value *args, size_t narg
     memcpy(ba->data, mv_bytes_data(got), k);
     MV_DECREF(got);
     Value cnt = mv_int_from_i64((int64_t)k);
-    if (!from) return cnt;
-    Value addr = c.len ? mv_sock_make_addr(t, (struct sockaddr *)&c.ss, c.len) : mv_newref(MV_NONE);
-    if (!addr) {
-        MV_DECREF(cnt);
-        return NULL;
-    }
-    Value r = mv_tuple_pack(2, cnt, addr);
-    MV_DECREF(cnt);
-    MV_DECREF(addr);
-    return r;
+    return from ? with_sender(t, cnt, &c) : cnt;
 }
 
 METH(sock_recv_into) { return recv_into_common(t, self, args, nargs, kwnames, false); }
