@@ -39,40 +39,37 @@
     }
 
 /* Pop the two compared operands into truth value `c` (the fused compare-and-jump ops): tagged
-   small ints compare as their words (the tag bit does not change the order). */
-#define POP_COMPARE(c)                                                                             \
-    do {                                                                                           \
-        Value r_ = TOP(), l_ = SECOND();                                                           \
-        if (((uintptr_t)l_ & (uintptr_t)r_ & 1u)) {                                                \
-            intptr_t a_ = (intptr_t)l_, b_ = (intptr_t)r_;                                         \
-            switch (oparg) {                                                                       \
-            case MV_LT: c = a_ < b_; break;                                                        \
-            case MV_LE: c = a_ <= b_; break;                                                       \
-            case MV_EQ: c = a_ == b_; break;                                                       \
-            case MV_NE: c = a_ != b_; break;                                                       \
-            case MV_GT: c = a_ > b_; break;                                                        \
-            default: c = a_ >= b_; break;                                                          \
-            }                                                                                      \
-            sp -= 2;                                                                               \
-        } else {                                                                                   \
-            Value res_ = mv_richcompare(t, l_, r_, oparg);                                         \
-            if (!res_) goto error;                                                                 \
-            sp -= 2;                                                                               \
-            MV_DECREF(l_);                                                                         \
-            MV_DECREF(r_);                                                                         \
-            c = res_ == MV_TRUE ? 1 : res_ == MV_FALSE ? 0 : mv_truthy(t, res_);                   \
-            MV_DECREF(res_);                                                                       \
-            if (c < 0) goto error;                                                                 \
-        }                                                                                          \
-    } while (0)
-
+   small ints compare as their words (the tag bit does not change the order).  No switch on the
+   operator: the order (0 <, 1 ==, 2 >) picks a bit of the operator's nibble in CMP_TRUTH (one
+   bit test), so the loop-closing compare is short straight-line code, the same in every build.
+   The `& 63` costs nothing (the bit test masks its offset so) and keeps the shift defined. */
+#define CMP_TRUTH                                                                                  \
+    ((uint64_t)0x1 << 4 * MV_LT | (uint64_t)0x3 << 4 * MV_LE | (uint64_t)0x2 << 4 * MV_EQ |       \
+     (uint64_t)0x5 << 4 * MV_NE | (uint64_t)0x4 << 4 * MV_GT | (uint64_t)0x6 << 4 * MV_GE)
     /* compare and jump when the result is `when` (the target is the inline extra unit) */
 #define COMPARE_JUMP(when, JUMP_DISPATCH)                                                          \
     do {                                                                                           \
         unsigned target = *ip++;                                                                   \
+        Value r = TOP(), l = SECOND();                                                             \
         int c;                                                                                     \
-        POP_COMPARE(c);                                                                            \
+        if (((uintptr_t)l & (uintptr_t)r & 1u)) {                                                  \
+            intptr_t a = (intptr_t)l, b = (intptr_t)r;                                             \
+            unsigned order = (unsigned)(a > b) + (unsigned)(a >= b);                               \
+            sp -= 2;                                                                               \
+            if (((CMP_TRUTH >> ((4 * (unsigned)oparg + order) & 63)) & 1) == (when))               \
+                goto compare_jump_##when##_##JUMP_DISPATCH;                                        \
+            DISPATCH();                                                                            \
+        }                                                                                          \
+        Value res = mv_richcompare(t, l, r, oparg);                                                \
+        if (!res) goto error;                                                                      \
+        sp -= 2;                                                                                   \
+        MV_DECREF(l);                                                                              \
+        MV_DECREF(r);                                                                              \
+        c = res == MV_TRUE ? 1 : res == MV_FALSE ? 0 : mv_truthy(t, res);                          \
+        MV_DECREF(res);                                                                            \
+        if (c < 0) goto error;                                                                     \
         if (!c == !(when)) {                                                                       \
+        compare_jump_##when##_##JUMP_DISPATCH:;                                                    \
             const mv_codeunit *at = ip;                                                            \
             (void)at;                                                                              \
             ip = co->code + target;                                                                \
