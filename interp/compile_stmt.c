@@ -328,9 +328,6 @@ static int compile_while(mv_compiler *c, mv_stmt *s) {
         l_end = mv_c_new_label(c);
     bool forever = const_truth(s->u.while_.test, &truth) && truth;
     if (forever) {
-        /* no backward jump goes to the code's first instruction: the eval loop's check point
-           takes an armed stop there for function entry (eval.c, check_point) */
-        if (c->u->ninstrs == 0) mv_c_emit(c, OP_NOP, 0);
         mv_c_use_label(c, l_cont);
         if (mv_c_push_fblock(c, FB_WHILE_LOOP, l_cont, l_end, NULL, s->span) < 0) return -1;
         if (mv_c_stmts(c, s->u.while_.body) < 0) return -1;

@@ -2,8 +2,8 @@
  * function pushes a frame and continues here (no C recursion), RETURN_VALUE pops back.  Dispatch
  * is computed goto (switch fallback); ip/sp live in C locals; small ints have inline fast paths;
  * LOAD_GLOBAL is cached on dict versions.  Exceptions unwind the frame's block stack (handlers
- * pushed by SETUP_FINALLY/SETUP_CLEANUP); the eval-breaker check points are CHECK_DISPATCH and
- * CHECK_BREAKER.
+ * pushed by SETUP_FINALLY/SETUP_CLEANUP); the eval-breaker check points are the backward jumps
+ * (CHECK_DISPATCH), function entry (ENTRY_DISPATCH) and CHECK_BREAKER.
  * Error paths and the bodies of rare opcodes are out of line, in eval_helpers.c.
  */
 #include <stdio.h>
@@ -33,7 +33,7 @@
 #else
 #define USE_COMPUTED_GOTO 0
 #endif
-/* check points dispatch through mv_check_targets (vm.h) rather than testing the breaker word */
+/* check points are armed by patching the dispatch tables (vm.h) rather than testing the word */
 #if USE_COMPUTED_GOTO && !defined(MV_NO_CHECK_POINTS)
 #define CHECK_BY_TABLE 1
 #else
@@ -91,19 +91,37 @@ void mv_eval_init(void) { (void)mv_eval_frame_ex(NULL, NULL, 0); }
 
 Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #if USE_COMPUTED_GOTO
-    static void *const targets[MV_NUM_OPCODES] = {
+    /* the live dispatch table: arming the check points patches its backward jumps (vm.h) */
+    static void *targets[MV_NUM_OPCODES] = {
 #define OP(name, operand, effect) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
     };
 #if CHECK_BY_TABLE
-    /* the armed check points' table (vm.h): every opcode goes to the handler */
-    static void *const check_handler[MV_NUM_OPCODES] = {[0 ... MV_NUM_OPCODES - 1] = &&check_point};
+    /* the same, never patched: where the check handlers go on */
+    static void *const plain_targets[MV_NUM_OPCODES] = {
+#define OP(name, operand, effect) [OP_##name] = &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+    /* function entry's armed table: every opcode goes to its handler */
+    static void *entry_checks[MV_NUM_OPCODES] = {[0 ... MV_NUM_OPCODES - 1] = &&check_entry};
 #endif
-    if (!f) { /* mv_eval_init: publish the tables */
+    if (!f) { /* mv_eval_init: publish the check points' patches */
 #if CHECK_BY_TABLE
-        mv_check_armed = check_handler;
-        atomic_store(&mv_check_targets, atomic_load(&mv_eval_breaker) ? check_handler : targets);
+        static const unsigned char backward_jumps[] = {
+            OP_JUMP_BACKWARD, OP_POP_JUMP_BACKWARD_IF_FALSE, OP_POP_JUMP_BACKWARD_IF_TRUE,
+            OP_COMPARE_JUMP_BACKWARD_IF_FALSE, OP_COMPARE_JUMP_BACKWARD_IF_TRUE};
+        _Static_assert(sizeof backward_jumps + 1 <= MV_CHECK_MAX_PATCHES, "room for the patches");
+        int n = 0;
+        mv_check_targets = targets;
+        mv_check_patches[n++] = (mv_check_patch){&mv_check_targets, targets, entry_checks};
+        for (size_t i = 0; i < sizeof backward_jumps; i++) {
+            unsigned char op = backward_jumps[i];
+            mv_check_patches[n++] = (mv_check_patch){&targets[op], targets[op], &&check_jump};
+        }
+        atomic_store_explicit(&mv_check_npatches, n, memory_order_release);
+        if (atomic_load(&mv_eval_breaker)) mv_check_arm();
 #endif
         return NULL;
     }
@@ -146,16 +164,18 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
-/* The check points.  The hot ones, backward jumps and function entry, are CHECK_DISPATCH(at):
-   `at` is the ip a traceback raised there points after (the jump, or the code's start).  With
-   computed goto it dispatches the next instruction through mv_check_targets (vm.h), which costs
-   one load, and lands in check_point below only when armed.  CHECK_BREAKER() tests the breaker
-   word in place (the end of a for loop, after a call that was not inlined). */
+/* The check points.  The hot ones close loops (CHECK_DISPATCH(at) in the backward jumps, `at`
+   the ip a traceback raised there points after) and enter functions (ENTRY_DISPATCH()).  With
+   computed goto they cost nothing and one load: arming patches the dispatch tables (vm.h), and
+   the handlers are check_jump and check_entry below.  Elsewhere they test the breaker word.
+   CHECK_BREAKER() always tests the word in place (the end of a for loop, after a call that was
+   not inlined). */
 #ifdef MV_NO_CHECK_POINTS
     /* measurement build only (meson -Dcheck_points=false): no GIL hand-off, no Ctrl-C, so that
        bench/run.py can show what the check points cost a single thread */
 #define CHECK_BREAKER() ((void)0)
 #define CHECK_DISPATCH(at) DISPATCH()
+#define ENTRY_DISPATCH() DISPATCH()
 #else
 #define CHECK_BREAKER()                                                                            \
     do {                                                                                           \
@@ -164,11 +184,12 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
             goto error;                                                                            \
     } while (0)
 #if CHECK_BY_TABLE
-#define CHECK_DISPATCH(at)                                                                         \
+#define CHECK_DISPATCH(at) DISPATCH()
+#define ENTRY_DISPATCH()                                                                           \
     do {                                                                                           \
         word = *ip++;                                                                              \
         oparg = (int)(word >> 8);                                                                  \
-        goto *atomic_load_explicit(&mv_check_targets, memory_order_relaxed)[word & 0xff];         \
+        goto *((void **)__atomic_load_n(&mv_check_targets, __ATOMIC_RELAXED))[word & 0xff];       \
     } while (0)
 #else
 #define CHECK_DISPATCH(at)                                                                         \
@@ -181,6 +202,7 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
         }                                                                                          \
         DISPATCH();                                                                                \
     } while (0)
+#define ENTRY_DISPATCH() CHECK_DISPATCH(ip)
 #endif
 #endif
 
@@ -194,13 +216,20 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 
 #if USE_COMPUTED_GOTO
 #define TARGET(name) L_##name:
+#if defined(__SANITIZE_THREAD__)
+/* other threads patch the table (vm.h): tell ThreadSanitizer these loads are atomic (the same
+   plain load on every machine we build for) */
+#define LIVE_TARGET(op) __atomic_load_n(&targets[op], __ATOMIC_RELAXED)
+#else
+#define LIVE_TARGET(op) targets[op]
+#endif
 #define DISPATCH()                                                                                 \
     do {                                                                                           \
         word = *ip++;                                                                              \
         oparg = (int)(word >> 8);                                                                  \
-        goto *targets[word & 0xff];                                                                \
+        goto *LIVE_TARGET(word & 0xff);                                                            \
     } while (0)
-#define DISPATCH_OPCODE(op) goto *targets[op]
+#define DISPATCH_OPCODE(op) goto *LIVE_TARGET(op)
     DISPATCH();
 #else
 #define TARGET(name) case OP_##name:
@@ -988,7 +1017,7 @@ dispatch_opcode:
                 t->depth++;
                 f = nf;
                 LOAD_FRAME();
-                CHECK_DISPATCH(ip);
+                ENTRY_DISPATCH();
             }
         }
         {
@@ -1314,24 +1343,18 @@ dispatch_opcode:
 #endif
 
 #if CHECK_BY_TABLE
-    /* An armed check point lands here, the instruction after it already fetched (word,
-       oparg).  Disarm first, then read the breaker: a bit set in between re-arms (vm.h). */
-check_point:
-    atomic_store(&mv_check_targets, (void *const *)targets);
-    if (atomic_load(&mv_eval_breaker)) {
-        if (mv_evh_handle_breaker(t) < 0) {
-            /* the traceback points at the check point: function entry when the instruction
-               is the first one (no backward jump goes there, compile_stmt.c), else the jump,
-               found from its target (eval_helpers.c) */
-            int target = (int)(ip - co->code) - 1;
-            ip = co->code + (target == 0 ? 0 : mv_evh_backward_jump_end(co, target));
-            goto error;
-        }
-        /* bits this thread cannot handle (signals, in a thread other than the main one) stay
-           set: keep stopping here, as the word test would */
-        if (atomic_load(&mv_eval_breaker)) atomic_store(&mv_check_targets, mv_check_armed);
+    /* Armed check points land here, their instruction already fetched (word, oparg): function
+       entry (the function's first instruction), or a backward jump instead of its own handler.
+       A traceback points at function entry (CPython's RESUME), or at the jump. */
+check_entry:
+    if (mv_evh_check_point(t) < 0) {
+        ip = co->code;
+        goto error;
     }
-    goto *targets[word & 0xff];
+    goto *plain_targets[word & 0xff];
+check_jump:
+    if (mv_evh_check_point(t) < 0) goto error;
+    goto *plain_targets[word & 0xff];
 #endif
 
 error:

@@ -641,24 +641,13 @@ int mv_evh_handle_breaker(mv_thread *t) {
     return 0;
 }
 
-int mv_evh_backward_jump_end(const mv_code *co, int target) {
-    int end = target + 1, ext = 0;
-    for (size_t i = 0; i < co->ncode;) {
-        unsigned word = co->code[i++];
-        int op = word & 0xff, arg = ext | (int)(word >> 8);
-        ext = op == OP_EXTENDED_ARG ? arg << 8 : 0;
-        int to = -1;
-        if (op == OP_JUMP_BACKWARD || op == OP_POP_JUMP_BACKWARD_IF_FALSE ||
-            op == OP_POP_JUMP_BACKWARD_IF_TRUE)
-            to = arg;
-        if (mv_op_operand[op] == 2 && i < co->ncode) {
-            if (op == OP_COMPARE_JUMP_BACKWARD_IF_FALSE || op == OP_COMPARE_JUMP_BACKWARD_IF_TRUE)
-                to = co->code[i];
-            i++;
-        }
-        if (to == target) end = (int)i;
-    }
-    return end;
+/* An armed check point (eval.c): disarm, serve what is pending, and re-arm for what this thread
+ * cannot serve (a signal, in a thread other than the main one) or what came meanwhile. */
+int mv_evh_check_point(mv_thread *t) {
+    if (!mv_check_disarm()) return 0;
+    int r = mv_evh_handle_breaker(t);
+    if (atomic_load(&mv_eval_breaker)) mv_check_arm();
+    return r;
 }
 
 /* LOAD_GLOBAL on a cache miss: look the name up and refill the cache entry `c`. */

@@ -49,9 +49,7 @@ Value mv_evh_get_anext(mv_thread *t, Value aiter);
 MV_EVH_COLD int mv_evh_before_async_with(mv_thread *t, Value mgr, Value *exit_out, Value *res_out);
 /* opcode bodies kept out of the loop: 0 / new reference, or -1 / NULL with the exception set */
 MV_EVH_COLD int mv_evh_handle_breaker(mv_thread *t);
-/* The code index just after the backward jump to `target` (the last one, when several jump
-   there): where a check point's traceback points when only the target is known. */
-MV_EVH_COLD int mv_evh_backward_jump_end(const mv_code *co, int target);
+MV_EVH_COLD int mv_evh_check_point(mv_thread *t);
 MV_EVH_COLD Value mv_evh_load_global_slow(mv_thread *t, mv_frame *f, Value name, mv_global_cache *c);
 MV_EVH_COLD Value mv_evh_load_classderef(mv_thread *t, mv_frame *f, int i);
 Value mv_evh_load_name(mv_thread *t, mv_frame *f, Value name);

@@ -44,14 +44,33 @@ void mv_types_init(void) {
 static mv_vm *volatile sig_vm;
 
 atomic_int mv_eval_breaker;
-void *const *_Atomic mv_check_targets;
-void *const *mv_check_armed;
+mv_check_patch mv_check_patches[MV_CHECK_MAX_PATCHES];
+_Atomic int mv_check_npatches;
+void *mv_check_targets;
 
+static void check_patch_all(bool armed) {
+    int n = atomic_load_explicit(&mv_check_npatches, memory_order_acquire);
+    for (int i = 0; i < n; i++) {
+        const mv_check_patch *p = &mv_check_patches[i];
+        __atomic_store_n(p->slot, armed ? p->armed : p->normal, __ATOMIC_RELAXED);
+    }
+}
+
+/* The two fences pair up: if a handler's disarm overwrote any of our arming stores, its fence
+   comes after ours, so its read of the word sees our bit and it re-arms. */
 void mv_eval_breaker_set(int bits) {
     atomic_fetch_or(&mv_eval_breaker, bits);
-    void *const *armed = mv_check_armed;
-    if (armed) atomic_store(&mv_check_targets, armed);
+    atomic_thread_fence(memory_order_seq_cst);
+    check_patch_all(true);
 }
+
+int mv_check_disarm(void) {
+    check_patch_all(false);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&mv_eval_breaker, memory_order_relaxed);
+}
+
+void mv_check_arm(void) { check_patch_all(true); }
 
 static void on_sigint(int sig) {
     (void)sig;

@@ -46,13 +46,18 @@ struct mv_vm {
  * set it.  One word for the whole process, like signals themselves, rather than a field of
  * mv_vm.
  *
- * The loop does not test this word at its check points.  A check point (a backward jump, a
- * Python call) dispatches its next instruction through mv_check_targets, which normally is the
- * eval loop's own dispatch table: the check is then free, one load in place of the table's
- * address.  Setting a bit with mv_eval_breaker_set also points mv_check_targets at a table
- * whose every entry is the loop's check handler; the handler points it back, then reads the
- * word (in that order, so that a bit set meanwhile re-arms the table and is seen next time).
- * Clearing bits needs no care: a stray visit to the handler finds nothing to do. */
+ * The loop does not test this word at its check points: setting a bit patches the loop instead.
+ * mv_eval_breaker_set stores the "armed" value into each slot of mv_check_patches, which the
+ * eval loop publishes at start-up (mv_eval_init):
+ *   - the entries of its dispatch table for the backward jumps, the instructions that close
+ *     loops: armed, they lead to the loop's check handler, so a loop pays nothing at all for
+ *     its check point while nothing is pending;
+ *   - mv_check_targets, the table function entry dispatches its first instruction through
+ *     (one load per call): armed, a table whose every entry is the entry check handler.
+ * A handler first puts every slot back (mv_check_disarm), then reads the word: a bit set in
+ * between is seen then, or re-arms the slots after the handler is done (the fences in vm.c
+ * order the two sides), so no bit is ever lost.  Clearing bits needs no care: a stray visit to
+ * a handler finds nothing to do. */
 #if defined(__GNUC__)
 /* hidden: where libminivm.a is compiled as PIC (meson -Db_staticpic=true), a default-visibility
    global would be reached through the GOT (one more load per check) */
@@ -61,11 +66,22 @@ struct mv_vm {
 #define MV_HIDDEN
 #endif
 MV_HIDDEN extern atomic_int mv_eval_breaker;
-MV_HIDDEN extern void *const *_Atomic mv_check_targets;
-/* the handler table, published by the eval loop (mv_eval_init) */
-MV_HIDDEN extern void *const *mv_check_armed;
+/* One patch: *slot holds `normal`, or `armed` while a bit is pending.  Slots are read and
+   written with relaxed atomic accesses (__atomic builtins on plain pointers). */
+typedef struct {
+    void **slot;
+    void *normal, *armed;
+} mv_check_patch;
+#define MV_CHECK_MAX_PATCHES 8
+MV_HIDDEN extern mv_check_patch mv_check_patches[MV_CHECK_MAX_PATCHES];
+MV_HIDDEN extern _Atomic int mv_check_npatches;
+/* the dispatch table of function entry (a `void **`; vm.h keeps it generic to be a slot) */
+MV_HIDDEN extern void *mv_check_targets;
 /* Set `bits` in the breaker and arm the check points.  Async-signal-safe. */
 void mv_eval_breaker_set(int bits);
+/* A check handler: disarm, then return the breaker word; mv_check_arm() if bits stay pending. */
+int mv_check_disarm(void);
+void mv_check_arm(void);
 
 /* Per-thread GIL counters (sys.getgilstats), written by their thread while it holds the GIL. */
 typedef struct {
