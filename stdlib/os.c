@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "list.h"
 #include "modules.h"
 #include "procsig.h"
+#include "set.h"
 #include "str.h"
 #include "tuple.h"
 
@@ -445,6 +447,86 @@ static Value os_cpu_count(mv_thread *t, Value self, Value *args, size_t nargs, V
     return mv_int_from_i64(n);
 }
 
+/* pid argument of the sched_* functions: an index, as CPython's pid_t converter */
+static int pid_arg(mv_thread *t, Value v, pid_t *pid) {
+    int64_t n;
+    if (mv_index_int64(t, v, &n) < 0) return -1;
+    if (n < INT_MIN || n > INT_MAX) {
+        mv_err_set(t, &mv_exc_OverflowError, "Python int too large to convert to C int");
+        return -1;
+    }
+    *pid = (pid_t)n;
+    return 0;
+}
+
+static Value os_sched_getaffinity(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_no_kwargs(t, "sched_getaffinity", kwnames) < 0 ||
+        mv_check_nargs(t, "sched_getaffinity", nargs, 1, 1) < 0)
+        return NULL;
+    pid_t pid;
+    if (pid_arg(t, args[0], &pid) < 0) return NULL;
+    cpu_set_t cpus;
+    if (sched_getaffinity(pid, sizeof cpus, &cpus) < 0) return mv_err_errno(t, errno, NULL);
+    Value set = mv_set_new(t, NULL);
+    if (!set) return NULL;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &cpus)) continue;
+        Value n = mv_int_from_i64(cpu);
+        int r = mv_set_add(t, set, n);
+        MV_DECREF(n);
+        if (r < 0) {
+            MV_DECREF(set);
+            return NULL;
+        }
+    }
+    return set;
+}
+
+/* sched_setaffinity(pid, mask): mask is an iterable of CPU numbers.  A CPU beyond what cpu_set_t
+   holds exists on no machine we run on: the kernel's EINVAL, as CPython gets it. */
+static Value os_sched_setaffinity(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    if (mv_check_no_kwargs(t, "sched_setaffinity", kwnames) < 0 ||
+        mv_check_nargs(t, "sched_setaffinity", nargs, 2, 2) < 0)
+        return NULL;
+    pid_t pid;
+    if (pid_arg(t, args[0], &pid) < 0) return NULL;
+    Value it = mv_iter(t, args[1]);
+    if (!it) return NULL;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    bool beyond = false;
+    Value item;
+    while ((item = mv_next(t, it))) {
+        int64_t cpu;
+        int r = -1;
+        if (!mv_int_check(item))
+            mv_err_format(t, &mv_exc_TypeError, "expected an iterator of ints, but iterator yielded %R",
+                          (Value)item->type);
+        else if (mv_int_as_i64(t, item, &cpu) < 0) {
+            if (mv_err_matches(t, &mv_exc_OverflowError)) {
+                mv_err_clear(t);
+                mv_err_set(t, &mv_exc_OverflowError, "Python int too large to convert to C long");
+            }
+        } else if (cpu < 0)
+            mv_err_set(t, &mv_exc_ValueError, "negative CPU number");
+        else {
+            r = 0;
+            if (cpu >= CPU_SETSIZE) beyond = true;
+            else CPU_SET((int)cpu, &cpus);
+        }
+        MV_DECREF(item);
+        if (r < 0) {
+            MV_DECREF(it);
+            return NULL;
+        }
+    }
+    MV_DECREF(it);
+    if (mv_err_occurred(t)) return NULL;
+    if (beyond) return mv_err_errno(t, EINVAL, NULL);
+    if (sched_setaffinity(pid, sizeof cpus, &cpus) < 0) return mv_err_errno(t, errno, NULL);
+    return none();
+}
+
 static Value os_urandom(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     if (mv_check_nargs(t, "urandom", nargs, 1, 1) < 0) return NULL;
     int64_t n;
@@ -599,6 +681,8 @@ static const mv_method_def os_methods[] = {
     {"getpid", os_getpid, 0, NULL},
     {"getppid", os_getppid, 0, NULL},
     {"cpu_count", os_cpu_count, 0, NULL},
+    {"sched_getaffinity", os_sched_getaffinity, 0, NULL},
+    {"sched_setaffinity", os_sched_setaffinity, 0, NULL},
     {"urandom", os_urandom, 0, NULL},
     {"strerror", os_strerror, 0, NULL},
     {"stat", os_stat, 0, NULL},
