@@ -48,6 +48,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,9 @@ void mv_gil_create(mv_vm *vm, mv_thread *holder) {
  * microseconds.  When threads hand control back and forth quickly (a lock ping-pong, a queue
  * with a fast consumer) the holder usually lets go within a few microseconds, so a waiter first
  * spins briefly on another core before it blocks.  Never on a single CPU, where spinning only
- * delays the holder.  Bounded: at most MV_SPIN_NS per wait. */
+ * delays the holder.  Bounded: at most MV_SPIN_NS per wait.  A thread that has just started
+ * another one on its own CPU (thread.c, pin_to_this_cpu) yields instead of pausing, so that
+ * the other one gets to run. */
 #define MV_SPIN_NS 20000
 
 bool mv_spin_allowed(void) {
@@ -146,12 +149,17 @@ void mv_cpu_relax(void) {
 #endif
 }
 
-static void spin_until_free(mv_gil *g) {
+void mv_spin_pause(mv_thread *t) {
+    if (t->spin_yields) sched_yield();
+    else mv_cpu_relax();
+}
+
+static void spin_until_free(mv_gil *g, mv_thread *t) {
     if (!mv_spin_allowed()) return;
     int64_t end = 0;
     for (unsigned i = 0; atomic_load_explicit(&g->locked, memory_order_relaxed); i++) {
-        mv_cpu_relax();
-        if ((i & 63) == 0) {
+        mv_spin_pause(t);
+        if ((i & 63) == 0 || t->spin_yields) {
             int64_t now = mv_gil_now_ns();
             if (!end) end = now + MV_SPIN_NS;
             else if (now > end) return;
@@ -210,6 +218,7 @@ static void take_locked(mv_gil *g, mv_thread *t) {
     }
     g->locked = 1;
     g->holder = t;
+    t->spin_yields = false;
     g->dropped_by = g->yielder;
     g->yielder = NULL;
     if (g->last_holder != t) g->switches++;
@@ -231,7 +240,7 @@ static void drop_locked(mv_gil *g, mv_thread *t) {
 
 void mv_gil_take(mv_thread *t) {
     mv_gil *g = t->vm->gil;
-    spin_until_free(g);
+    spin_until_free(g, t);
     pthread_mutex_lock(&g->mutex);
     take_locked(g, t);
     pthread_mutex_unlock(&g->mutex);
@@ -280,7 +289,7 @@ void mv_gil_release_blocking(mv_thread *t) {
 
 void mv_gil_acquire_blocking(mv_thread *t) {
     mv_gil *g = t->vm->gil;
-    spin_until_free(g);
+    spin_until_free(g, t);
     pthread_mutex_lock(&g->mutex);
     take_locked(g, t);
     pthread_mutex_unlock(&g->mutex);

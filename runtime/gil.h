@@ -62,5 +62,7 @@ int64_t mv_gil_now_ns(void);
 /* Spinning before blocking (gil.c): allowed only with more than one CPU; one pause. */
 bool mv_spin_allowed(void);
 void mv_cpu_relax(void);
+/* One step of a spin-wait by t: yields the CPU when t->spin_yields, else mv_cpu_relax(). */
+void mv_spin_pause(mv_thread *t);
 
 #endif

@@ -10,7 +10,7 @@
 
 /* Start an OS thread that runs func(*args, **kwargs) (kwargs may be NULL) in a new thread state;
    *ident receives its identifier (_thread.get_ident() in that thread).  GIL held; 0 or -1. */
-int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, unsigned long *ident);
+int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, bool first, unsigned long *ident);
 /* _thread.stack_size(): bytes for new threads (0 = the default: 16 MiB). */
 size_t mv_thread_stack_size(void);
 void mv_thread_set_stack_size(size_t size);

@@ -108,6 +108,9 @@ struct mv_thread {
     uint64_t serial;          /* unique per thread: keys thread-local data (idents get reused) */
     Value local_dicts;        /* dict: _thread._local serial -> this thread's attribute dict */
     bool gil_released;        /* between MV_GIL_RELEASE and MV_GIL_ACQUIRE (gil.h) */
+    bool spin_yields;         /* until its next GIL take, its spins yield the CPU instead of
+                                 pausing: a thread it waits for may be queued on its CPU
+                                 (thread.c, pin_to_this_cpu) */
     mv_gil_tstats gil;
 };
 

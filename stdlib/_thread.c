@@ -57,8 +57,8 @@ int mv_sem_acquire(mv_thread *t, sem_t *sem, double timeout) {
                     MV_GIL_ACQUIRE(t);
                     return 1;
                 }
-                mv_cpu_relax();
-                if ((i & 15) == 0 && mv_gil_now_ns() > end) break;
+                mv_spin_pause(t);
+                if (((i & 15) == 0 || t->spin_yields) && mv_gil_now_ns() > end) break;
             }
         }
         do {
@@ -472,7 +472,7 @@ mv_type mv_local_type = {
 
 /* ---- module functions ------------------------------------------------------------------------ */
 
-static Value th_start_new_thread(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+static Value start_thread(mv_thread *t, Value *args, size_t nargs, Value kwnames, bool first) {
     if (mv_check_no_kwargs(t, "start_new_thread", kwnames) < 0) return NULL;
     if (nargs < 2 || nargs > 3)
         return mv_err_format(t, &mv_exc_TypeError, "start_new_thread expected at %s %d argument%s, got %d",
@@ -482,8 +482,17 @@ static Value th_start_new_thread(mv_thread *t, Value self, Value *args, size_t n
     Value kw = nargs == 3 ? args[2] : NULL;
     if (kw && !mv_dict_check(kw)) return mv_err_set(t, &mv_exc_TypeError, "optional 3rd arg must be a dictionary");
     unsigned long ident;
-    if (mv_thread_start(t, args[0], args[1], kw, &ident) < 0) return NULL;
+    if (mv_thread_start(t, args[0], args[1], kw, first, &ident) < 0) return NULL;
     return mv_int_from_u64(ident);
+}
+
+static Value th_start_new_thread(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return start_thread(t, args, nargs, kwnames, false);
+}
+
+/* threading.Thread.start's: the same, for a caller that waits for the new thread at once */
+static Value th_start_new_thread_first(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
+    return start_thread(t, args, nargs, kwnames, true);
 }
 
 static Value th_allocate_lock(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
@@ -553,6 +562,7 @@ static const mv_method_def thread_methods[] = {
     {"_print_exception", th_print_exception, 0, NULL},
     {"start_new_thread", th_start_new_thread, 0, NULL},
     {"start_new", th_start_new_thread, 0, NULL},
+    {"_start_new_thread_first", th_start_new_thread_first, 0, NULL},
     {"allocate_lock", th_allocate_lock, 0, NULL},
     {"allocate", th_allocate_lock, 0, NULL},
     {"get_ident", th_get_ident, 0, NULL},
