@@ -447,12 +447,19 @@ static Value os_cpu_count(mv_thread *t, Value self, Value *args, size_t nargs, V
     return mv_int_from_i64(n);
 }
 
-/* pid argument of the sched_* functions: an index, as CPython's pid_t converter */
+/* pid argument of the sched_* functions: an index, with CPython's pid_t converter's errors */
 static int pid_arg(mv_thread *t, Value v, pid_t *pid) {
     int64_t n;
-    if (mv_index_int64(t, v, &n) < 0) return -1;
+    if (mv_index_int64(t, v, &n) < 0) {
+        if (mv_err_matches(t, &mv_exc_OverflowError)) {
+            mv_err_clear(t);
+            mv_err_set(t, &mv_exc_OverflowError, "Python int too large to convert to C long");
+        }
+        return -1;
+    }
     if (n < INT_MIN || n > INT_MAX) {
-        mv_err_set(t, &mv_exc_OverflowError, "Python int too large to convert to C int");
+        mv_err_set(t, &mv_exc_OverflowError,
+                   n < 0 ? "signed integer is less than minimum" : "signed integer is greater than maximum");
         return -1;
     }
     *pid = (pid_t)n;
