@@ -190,27 +190,38 @@ static void take_locked(mv_gil *g, mv_thread *t) {
     if (g->locked) {
         int64_t t0 = mv_gil_now_ns();
         g->waiters++;
+        bool asked = false; /* we have set the drop request for the current holder */
         while (g->locked) {
             uint64_t saved = g->switch_number;
             int64_t ns = atomic_load_explicit(&g->interval_ns, memory_order_relaxed);
-            /* timed waits wake up late (timer slack, scheduling: 50-200 us on a VM): aim that
-               much early, so that the mean slice is the interval even at 1 ms */
-            int64_t deadline = slice_base(g, t, mv_gil_now_ns()) + ns - g->lateness_ns;
+            int64_t now = mv_gil_now_ns();
+            /* The first wait ends one interval after the slice began.  Timed waits wake up late
+               (timer slack, scheduling: 50-200 us on a VM): aim that much early, so that the
+               mean slice is the interval even at 1 ms.  Once we have asked, wait whole intervals
+               from now, as CPython does: a holder that shares our CPU only gets to see the
+               request while we sleep. */
+            int64_t deadline = asked ? now + ns : slice_base(g, t, now) + ns - g->lateness_ns;
             struct timespec dl = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
             int r = pthread_cond_timedwait(&g->cond, &g->mutex, &dl);
             if (g->finalizer && g->finalizer != t) {
                 g->waiters--;
                 exit_if_finalizing(g, t);
             }
-            if (r == ETIMEDOUT && g->locked && g->switch_number == saved) {
+            if (g->switch_number != saved) {
+                asked = false; /* a new holder: a new slice */
+            } else if (r == ETIMEDOUT && g->locked) {
                 /* a whole interval and nobody switched: ask the holder to let go */
                 mv_eval_breaker_set(MV_BREAK_GIL_DROP);
                 g->drop_requests++;
-                /* learn the lateness (an 1/8 moving average, capped at a quarter interval) */
-                int64_t late = mv_gil_now_ns() - (deadline + g->lateness_ns);
-                if (late < 0) late = 0;
-                if (late > ns / 4) late = ns / 4;
-                g->lateness_ns += (late - g->lateness_ns) / 8;
+                if (!asked) {
+                    /* learn how late this wait woke up, whatever we aimed at (an 1/8 moving
+                       average, capped at a quarter interval) */
+                    int64_t late = mv_gil_now_ns() - deadline;
+                    if (late < 0) late = 0;
+                    if (late > ns / 4) late = ns / 4;
+                    g->lateness_ns += (late - g->lateness_ns) / 8;
+                }
+                asked = true;
             }
         }
         g->waiters--;
