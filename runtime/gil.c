@@ -131,15 +131,23 @@ void mv_gil_create(mv_vm *vm, mv_thread *holder) {
  * the other one gets to run. */
 #define MV_SPIN_NS 20000
 
+/* Spinning pays only if the thread we wait for can run meanwhile: with more than one CPU in our
+   affinity mask (taskset, os.sched_setaffinity), not merely online.  Cached; 0 = not known. */
+static _Atomic int spin_cpus;
+
 bool mv_spin_allowed(void) {
-    static _Atomic int ncpu = 0; /* 0 unknown, 1 one CPU, 2 several (threads may race to set it) */
-    int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
+    int n = atomic_load_explicit(&spin_cpus, memory_order_relaxed);
     if (!n) {
-        n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
-        atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+        cpu_set_t cpus;
+        long count = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                                   : sysconf(_SC_NPROCESSORS_ONLN);
+        n = count > 1 ? 2 : 1;
+        atomic_store_explicit(&spin_cpus, n, memory_order_relaxed);
     }
     return n > 1;
 }
+
+void mv_spin_recheck(void) { atomic_store_explicit(&spin_cpus, 0, memory_order_relaxed); }
 
 void mv_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

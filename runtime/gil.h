@@ -59,8 +59,11 @@ void mv_gil_after_fork_child(mv_thread *t);
 
 /* Monotonic clock in nanoseconds. */
 int64_t mv_gil_now_ns(void);
-/* Spinning before blocking (gil.c): allowed only with more than one CPU; one pause. */
+/* Spinning before blocking (gil.c): allowed only with more than one CPU in our affinity mask;
+   one pause. */
 bool mv_spin_allowed(void);
+/* The affinity mask changed (os.sched_setaffinity): mv_spin_allowed looks again. */
+void mv_spin_recheck(void);
 void mv_cpu_relax(void);
 /* One step of a spin-wait by t: yields the CPU when t->spin_yields, else mv_cpu_relax(). */
 void mv_spin_pause(mv_thread *t);

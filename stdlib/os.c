@@ -531,6 +531,7 @@ static Value os_sched_setaffinity(mv_thread *t, Value self, Value *args, size_t 
     if (mv_err_occurred(t)) return NULL;
     if (beyond) return mv_err_errno(t, EINVAL, NULL);
     if (sched_setaffinity(pid, sizeof cpus, &cpus) < 0) return mv_err_errno(t, errno, NULL);
+    mv_spin_recheck();
     return none();
 }
 
