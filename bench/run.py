@@ -15,6 +15,7 @@ Not part of the test suite: timings depend on the machine.
 import argparse
 import os
 import shutil
+import re
 import statistics
 import subprocess
 import sys
@@ -64,8 +65,24 @@ def command(impl, exe, bench, quick):
     return [exe] + args + (list(n) if isinstance(n, list) else [n] if n else [])
 
 
+def threads_sleep_inside(impls, runs):
+    """examples/io_threads.mv's own figure: the wall time from the first start() to the last
+    join() of 100 threads sleeping 0.1 s (no start-up or exit), median per implementation."""
+    script = os.path.join(ROOT, "examples", "io_threads.mv")
+    times = {impl: [] for impl, _ in impls}
+    for _ in range(runs):
+        for impl, exe in impls:
+            out = subprocess.run([exe, script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True).stdout
+            m = re.search(r"threads x sleep\(0\.1\): ([0-9.]+) s wall", out)
+            if m:
+                times[impl].append(float(m.group(1)))
+    return {impl: statistics.median(v) for impl, v in times.items() if v}
+
+
 def thread_figures(results, opts, impls):
     """The figures of issue 3, derived from the medians (and gil_slices.mv for minivm)."""
+    inside = threads_sleep_inside([(i, e) for i, e in impls if i != "lua5.4"], opts.runs_used)
     print("\nthreads and the GIL (issue 3 figures):")
     for impl, exe in impls:
         med = results.get
@@ -89,7 +106,9 @@ def thread_figures(results, opts, impls):
               f"{cpu('thr_countdown_gilseq'):.3f} s)")
         r = med("thr_sleep100")
         if r and impl in r:
-            print(f"  {impl:8s}100 threads x sleep(0.1): {r[impl]:.3f} s wall (whole process)")
+            print(f"  {impl:8s}100 threads x sleep(0.1): {r[impl]:.3f} s wall (whole process)"
+                  + (f", {inside[impl]:.3f} s from the first start() to the last join() "
+                     f"(examples/io_threads.mv)" if impl in inside else ""))
         r = med("thr_pingpong")
         if r and impl in r:
             n = 20000 if opts.quick else 100000
@@ -128,7 +147,7 @@ def main():
                     help="only the thread/GIL benchmarks, plus the derived figures of issue 3")
     opts = ap.parse_args()
 
-    runs = opts.runs or (2 if opts.quick else 5)
+    runs = opts.runs_used = opts.runs or (2 if opts.quick else 5)
     names = opts.benchmarks or (THREAD_BENCHMARKS if opts.threads else list(BENCHMARKS))
     for n in names:
         if n not in BENCHMARKS:
