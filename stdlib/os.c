@@ -447,10 +447,20 @@ static Value os_cpu_count(mv_thread *t, Value self, Value *args, size_t nargs, V
     return mv_int_from_i64(n);
 }
 
-/* pid argument of the sched_* functions: an index, with CPython's pid_t converter's errors */
-static int pid_arg(mv_thread *t, Value v, pid_t *pid) {
+/* The sched_* functions' arguments: `nargs` positional ones, the first a pid (an index, with
+   CPython's pid_t converter's errors). */
+static int sched_args(mv_thread *t, const char *name, Value *args, size_t nargs, Value kwnames, size_t want,
+                      pid_t *pid) {
+    if (mv_check_no_kwargs(t, name, kwnames) < 0) return -1;
+    /* CPython's two messages: sched_getaffinity is a one-argument function named with its
+       module, sched_setaffinity an argument-clinic one */
+    if (want == 1 && mv_check_nargs(t, "posix.sched_getaffinity", nargs, 1, 1) < 0) return -1;
+    if (want == 2 && nargs != 2) {
+        mv_err_format(t, &mv_exc_TypeError, "%s() takes exactly 2 arguments (%d given)", name, (int)nargs);
+        return -1;
+    }
     int64_t n;
-    if (mv_index_int64(t, v, &n) < 0) {
+    if (mv_index_int64(t, args[0], &n) < 0) {
         if (mv_err_matches(t, &mv_exc_OverflowError)) {
             mv_err_clear(t);
             mv_err_set(t, &mv_exc_OverflowError, "Python int too large to convert to C long");
@@ -467,11 +477,8 @@ static int pid_arg(mv_thread *t, Value v, pid_t *pid) {
 }
 
 static Value os_sched_getaffinity(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
-    if (mv_check_no_kwargs(t, "sched_getaffinity", kwnames) < 0 ||
-        mv_check_nargs(t, "sched_getaffinity", nargs, 1, 1) < 0)
-        return NULL;
     pid_t pid;
-    if (pid_arg(t, args[0], &pid) < 0) return NULL;
+    if (sched_args(t, "sched_getaffinity", args, nargs, kwnames, 1, &pid) < 0) return NULL;
     cpu_set_t cpus;
     if (sched_getaffinity(pid, sizeof cpus, &cpus) < 0) return mv_err_errno(t, errno, NULL);
     Value set = mv_set_new(t, NULL);
@@ -492,11 +499,8 @@ static Value os_sched_getaffinity(mv_thread *t, Value self, Value *args, size_t 
 /* sched_setaffinity(pid, mask): mask is an iterable of CPU numbers.  A CPU beyond what cpu_set_t
    holds exists on no machine we run on: the kernel's EINVAL, as CPython gets it. */
 static Value os_sched_setaffinity(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
-    if (mv_check_no_kwargs(t, "sched_setaffinity", kwnames) < 0 ||
-        mv_check_nargs(t, "sched_setaffinity", nargs, 2, 2) < 0)
-        return NULL;
     pid_t pid;
-    if (pid_arg(t, args[0], &pid) < 0) return NULL;
+    if (sched_args(t, "sched_setaffinity", args, nargs, kwnames, 2, &pid) < 0) return NULL;
     Value it = mv_iter(t, args[1]);
     if (!it) return NULL;
     cpu_set_t cpus;
