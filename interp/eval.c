@@ -107,8 +107,9 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
     /* function entry's armed table: every opcode goes to its handler */
     static void *entry_checks[MV_NUM_OPCODES] = {[0 ... MV_NUM_OPCODES - 1] = &&check_entry};
 #endif
-    if (!f) { /* mv_eval_init: publish the check points' patches */
+    if (!f) { /* mv_eval_init: publish the check points' patches (once per process) */
 #if CHECK_BY_TABLE
+        if (atomic_load(&mv_check_npatches)) return NULL;
         static const unsigned char backward_jumps[] = {
             OP_JUMP_BACKWARD, OP_POP_JUMP_BACKWARD_IF_FALSE, OP_POP_JUMP_BACKWARD_IF_TRUE,
             OP_COMPARE_JUMP_BACKWARD_IF_FALSE, OP_COMPARE_JUMP_BACKWARD_IF_TRUE};
@@ -118,7 +119,7 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
         mv_check_patches[n++] = (mv_check_patch){&mv_check_targets, targets, entry_checks};
         for (size_t i = 0; i < sizeof backward_jumps; i++) {
             unsigned char op = backward_jumps[i];
-            mv_check_patches[n++] = (mv_check_patch){&targets[op], targets[op], &&check_jump};
+            mv_check_patches[n++] = (mv_check_patch){&targets[op], plain_targets[op], &&check_jump};
         }
         atomic_store_explicit(&mv_check_npatches, n, memory_order_release);
         if (atomic_load(&mv_eval_breaker)) mv_check_arm();
