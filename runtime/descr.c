@@ -32,8 +32,22 @@ static void cfunc_dealloc(Value self) {
     MV_XDECREF(f->module);
 }
 
+/* A MV_METH_NOARGS function called with arguments: CPython's messages, which name the function
+   with its module (os's functions are posix's there). */
+static Value noargs_error(mv_thread *t, mv_cfunc *f, size_t nargs, Value kwnames) {
+    const char *mod = f->module ? mv_str_data(f->module) : NULL;
+    if (mod && !strcmp(mod, "os")) mod = "posix";
+    if (kwnames && mv_tuple_size(kwnames))
+        return mv_err_format(t, &mv_exc_TypeError, "%s%s%s() takes no keyword arguments", mod ? mod : "",
+                             mod ? "." : "", f->def->name);
+    return mv_err_format(t, &mv_exc_TypeError, "%s%s%s() takes no arguments (%zu given)", mod ? mod : "",
+                         mod ? "." : "", f->def->name, nargs);
+}
+
 static Value cfunc_call(mv_thread *t, Value self, Value *args, size_t nargs, Value kwnames) {
     mv_cfunc *f = (mv_cfunc *)self;
+    if ((f->def->flags & MV_METH_NOARGS) && (nargs || (kwnames && mv_tuple_size(kwnames))))
+        return noargs_error(t, f, nargs, kwnames);
     return f->def->fn(t, f->self, args, nargs, kwnames);
 }
 

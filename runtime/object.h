@@ -178,14 +178,16 @@ struct mv_type {
     Value mro;
 };
 
-/* A C-implemented method or function.  flags: MV_METH_STATIC / MV_METH_CLASS for those. */
+/* A C-implemented method or function.  flags: MV_METH_STATIC / MV_METH_CLASS for those;
+   MV_METH_NOARGS for a module function of no arguments, whose call then raises CPython's
+   TypeError for any argument before fn sees it. */
 typedef struct mv_method_def {
     const char *name;
     mv_callfn fn; /* self = the bound object (instance, class or module) */
     unsigned flags;
     const char *doc;
 } mv_method_def;
-enum { MV_METH_STATIC = 1, MV_METH_CLASS = 2 };
+enum { MV_METH_STATIC = 1, MV_METH_CLASS = 2, MV_METH_NOARGS = 4 };
 
 typedef struct mv_getset_def {
     const char *name;

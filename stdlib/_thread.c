@@ -570,10 +570,10 @@ static const mv_method_def thread_methods[] = {
     {"exit", th_exit, 0, NULL},
     {"exit_thread", th_exit, 0, NULL},
     {"interrupt_main", th_interrupt_main, 0, NULL},
-    {"_count", th_count, 0, NULL},
+    {"_count", th_count, MV_METH_NOARGS, NULL},
     {"stack_size", th_stack_size, 0, NULL},
     {"_set_name", th_set_name, 0, NULL},
-    {"_fork_generation", th_fork_generation, 0, NULL},
+    {"_fork_generation", th_fork_generation, MV_METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -676,7 +676,7 @@ static Value os_system(mv_thread *t, Value self, Value *args, size_t nargs, Valu
 }
 
 static const mv_method_def os_methods[] = {
-    {"getcwd", os_getcwd, 0, NULL},
+    {"getcwd", os_getcwd, MV_METH_NOARGS, NULL},
     {"chdir", os_chdir, 0, NULL},
     {"getenv", os_getenv, 0, NULL},
     {"putenv", os_putenv, 0, NULL},
@@ -690,9 +690,9 @@ static const mv_method_def os_methods[] = {
     {"rmdir", os_rmdir, 0, NULL},
     {"rename", os_rename, 0, NULL},
     {"replace", os_rename, 0, NULL},
-    {"getpid", os_getpid, 0, NULL},
-    {"getppid", os_getppid, 0, NULL},
-    {"cpu_count", os_cpu_count, 0, NULL},
+    {"getpid", os_getpid, MV_METH_NOARGS, NULL},
+    {"getppid", os_getppid, MV_METH_NOARGS, NULL},
+    {"cpu_count", os_cpu_count, MV_METH_NOARGS, NULL},
     {"sched_getaffinity", os_sched_getaffinity, 0, NULL},
     {"sched_setaffinity", os_sched_setaffinity, 0, NULL},
     {"urandom", os_urandom, 0, NULL},

@@ -112,17 +112,17 @@ static Value sys_displayhook(mv_thread *t, Value self, Value *args, size_t nargs
 
 static const mv_method_def sys_methods[] = {
     {"exit", sys_exit, 0, "Exit the interpreter by raising SystemExit(status)."},
-    {"getrecursionlimit", sys_getrecursionlimit, 0, NULL},
+    {"getrecursionlimit", sys_getrecursionlimit, MV_METH_NOARGS, NULL},
     {"setrecursionlimit", sys_setrecursionlimit, 0, NULL},
     {"getrefcount", sys_getrefcount, 0, NULL},
-    {"exc_info", sys_exc_info, 0, NULL},
-    {"exception", sys_exception, 0, NULL},
+    {"exc_info", sys_exc_info, MV_METH_NOARGS, NULL},
+    {"exception", sys_exception, MV_METH_NOARGS, NULL},
     {"intern", sys_intern, 0, NULL},
-    {"getswitchinterval", sys_getswitchinterval, 0, NULL},
+    {"getswitchinterval", sys_getswitchinterval, MV_METH_NOARGS, NULL},
     {"setswitchinterval", sys_setswitchinterval, 0, NULL},
     {"getgilstats", sys_getgilstats, 0, NULL},
-    {"getdefaultencoding", sys_getdefaultencoding, 0, NULL},
-    {"getfilesystemencoding", sys_getdefaultencoding, 0, NULL},
+    {"getdefaultencoding", sys_getdefaultencoding, MV_METH_NOARGS, NULL},
+    {"getfilesystemencoding", sys_getdefaultencoding, MV_METH_NOARGS, NULL},
     {"displayhook", sys_displayhook, 0, NULL},
     {NULL, NULL, 0, NULL},
 };
