@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,10 @@ static mv_vm *fork_vm;
  * away.  glibc's malloc takes its own locks around fork, GCC 12's ASan allocator does not: a fork
  * at that moment leaves a child that deadlocks at its first malloc (seen in
  * futures/process_broken, once in some 60 runs under load).  So the parent waits, before it
- * forks, until the threads that finished are gone (at most 50 ms each). */
+ * forks, until the threads that finished are gone (at most 50 ms each).  Threads being created
+ * allocate in the sanitizer's runtime without the GIL too (pthread_create, which Thread.start()
+ * calls with the GIL released, and the new thread's set-up before thread_main): the parent also
+ * waits until every thread it started has reached thread_main (at most 50 ms). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define MV_FORK_WAITS_FOR_EXITS 1
 #elif defined(__has_feature)
@@ -94,7 +98,11 @@ static void note_exiting(pid_t tid) {
     pthread_mutex_unlock(&exiting_lock);
 }
 
+static atomic_int starting; /* threads from before pthread_create until thread_main runs */
+static void note_starting(int delta) { atomic_fetch_add(&starting, delta); }
+
 static void before_fork(void) {
+    for (int waited = 0; atomic_load(&starting) > 0 && waited < 500; waited++) usleep(100);
     pthread_mutex_lock(&exiting_lock);
     for (int i = 0; i < nexiting; i++)
         for (int waited = 0; !thread_gone(exiting[i]) && waited < 500; waited++) usleep(100);
@@ -103,6 +111,7 @@ static void before_fork(void) {
 }
 #else
 static void note_exiting(pid_t tid) { (void)tid; }
+static void note_starting(int delta) { (void)delta; }
 #define before_fork NULL
 #endif
 
@@ -172,6 +181,7 @@ static void report_exception(mv_thread *t, Value func) {
 static void *thread_main(void *arg) {
     boot_args *b = arg;
     mv_thread *t = b->t;
+    note_starting(-1);
     /* started on the starter's CPU (pin_to_this_cpu): may run anywhere from now on */
     if (b->pinned) sched_setaffinity(0, sizeof b->cpus, &b->cpus);
     mv_gil_take(t);
@@ -265,7 +275,9 @@ int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, bool fir
     if (pinned) b->cpus = cpus;
     nt->spin_yields = pinned;
     if (first) MV_GIL_RELEASE(t);
+    note_starting(1);
     int err = pthread_create(&th, &attr, thread_main, b);
+    if (err) note_starting(-1);
     if (pinned) sched_setaffinity(0, sizeof cpus, &cpus);
     if (first) MV_GIL_ACQUIRE(t);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
