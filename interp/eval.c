@@ -165,6 +165,26 @@ Value mv_eval_frame_ex(mv_thread *t, mv_frame *f, int throwflag) {
 #define SECOND() (sp[-2])
 #define THIRD() (sp[-3])
 #define SAVE_LASTI() (f->lasti = (int)(ip - co->code) - 1)
+/* push local i (a new reference), or raise UnboundLocalError */
+#define PUSH_FAST(i)                                                                               \
+    do {                                                                                           \
+        Value v_ = fast[i];                                                                        \
+        if (__builtin_expect(!v_, 0)) {                                                            \
+            mv_evh_unbound_local(t, co, (int)(i));                                                 \
+            goto error;                                                                            \
+        }                                                                                          \
+        MV_INCREF(v_);                                                                             \
+        PUSH(v_);                                                                                  \
+    } while (0)
+/* jump to code index `to`: JUMP_DISPATCH is DISPATCH-like (CHECK_DISPATCH for the backward
+   jumps, whose traceback points after the jump) */
+#define JUMP_TO(to, JUMP_DISPATCH)                                                                 \
+    do {                                                                                           \
+        const mv_codeunit *at_ = ip;                                                               \
+        (void)at_;                                                                                 \
+        ip = co->code + (to);                                                                      \
+        JUMP_DISPATCH(at_);                                                                        \
+    } while (0)
 /* The check points.  The hot ones close loops (CHECK_DISPATCH(at) in the backward jumps, `at`
    the ip a traceback raised there points after) and enter functions (ENTRY_DISPATCH()).  With
    computed goto they cost nothing and one load: arming patches the dispatch tables (vm.h), and
@@ -322,13 +342,7 @@ dispatch_opcode:
     }
 
     TARGET(LOAD_FAST) {
-        Value v = fast[oparg];
-        if (__builtin_expect(!v, 0)) {
-            mv_evh_unbound_local(t, co, oparg);
-            goto error;
-        }
-        MV_INCREF(v);
-        PUSH(v);
+        PUSH_FAST(oparg);
         DISPATCH();
     }
 
@@ -700,12 +714,7 @@ dispatch_opcode:
         DISPATCH();
     }
 
-    TARGET(JUMP_BACKWARD) {
-        const mv_codeunit *at = ip;
-        (void)at;
-        ip = co->code + oparg;
-        CHECK_DISPATCH(at);
-    }
+    TARGET(JUMP_BACKWARD) JUMP_TO(oparg, CHECK_DISPATCH);
 
     /* the conditional jumps: pop, test, jump when the truth is `when`; the *_BACKWARD twins
        close loops and are check points */
@@ -714,12 +723,7 @@ dispatch_opcode:
         Value v = POP();                                                                           \
         int b = POP_TRUTH(v);                                                                      \
         if (b < 0) goto error;                                                                     \
-        if (!b == !(when)) {                                                                       \
-            const mv_codeunit *at = ip;                                                            \
-            (void)at;                                                                              \
-            ip = co->code + oparg;                                                                 \
-            JUMP_DISPATCH(at);                                                                     \
-        }                                                                                          \
+        if (!b == !(when)) JUMP_TO(oparg, JUMP_DISPATCH);                                          \
         DISPATCH();                                                                                \
     } while (0)
 #define PLAIN_DISPATCH(at) DISPATCH()

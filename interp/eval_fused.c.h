@@ -6,14 +6,8 @@
  */
     TARGET(LOAD_FAST_CONST) {
         unsigned extra = *ip++;
-        Value v = fast[oparg];
-        if (__builtin_expect(!v, 0)) {
-            mv_evh_unbound_local(t, co, oparg);
-            goto error;
-        }
-        MV_INCREF(v);
-        PUSH(v);
-        v = consts[extra];
+        PUSH_FAST(oparg);
+        Value v = consts[extra];
         MV_INCREF(v);
         PUSH(v);
         DISPATCH();
@@ -21,20 +15,8 @@
 
     TARGET(LOAD_FAST_FAST) {
         unsigned extra = *ip++;
-        Value v = fast[oparg];
-        if (__builtin_expect(!v, 0)) {
-            mv_evh_unbound_local(t, co, oparg);
-            goto error;
-        }
-        Value w = fast[extra];
-        if (__builtin_expect(!w, 0)) {
-            mv_evh_unbound_local(t, co, (int)extra);
-            goto error;
-        }
-        MV_INCREF(v);
-        PUSH(v);
-        MV_INCREF(w);
-        PUSH(w);
+        PUSH_FAST(oparg);
+        PUSH_FAST(extra);
         DISPATCH();
     }
 
@@ -70,10 +52,7 @@
         if (c < 0) goto error;                                                                     \
         if (!c == !(when)) {                                                                       \
         compare_jump_##when##_##JUMP_DISPATCH:;                                                    \
-            const mv_codeunit *at = ip;                                                            \
-            (void)at;                                                                              \
-            ip = co->code + target;                                                                \
-            JUMP_DISPATCH(at);                                                                     \
+            JUMP_TO(target, JUMP_DISPATCH);                                                        \
         }                                                                                          \
         DISPATCH();                                                                                \
     } while (0)
