@@ -17,18 +17,26 @@
 
 /* ---- UTF-8 helpers ------------------------------------------------------------------------ */
 
+/* From p[i], past the whole 8-byte words that are all ASCII: the fast path of the two scans
+   below (most text is ASCII). */
+static inline size_t skip_ascii_words(const unsigned char *p, size_t i, size_t n) {
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull) break;
+    }
+    return i;
+}
+
 size_t mv_utf8_count(const char *s, size_t size) {
     size_t n = 0, i = 0;
     const unsigned char *p = (const unsigned char *)s;
-    /* Count bytes that are not continuation bytes; 8 at a time while everything is ASCII. */
-    while (i + 8 <= size) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (!(w & 0x8080808080808080ull)) {
-            n += 8;
-            i += 8;
-            continue;
-        }
+    /* count the bytes that are not continuation bytes */
+    for (;;) {
+        size_t j = skip_ascii_words(p, i, size);
+        n += j - i;
+        i = j;
+        if (i + 8 > size) break;
         for (size_t k = 0; k < 8; k++) n += (p[i + k] & 0xC0) != 0x80;
         i += 8;
     }
@@ -41,15 +49,10 @@ bool mv_utf8_valid(const char *str, size_t n, size_t *ncp) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, cp = 0;
     while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                cp += 8;
-                continue;
-            }
-        }
+        size_t ascii_end = skip_ascii_words(s, i, n);
+        cp += ascii_end - i;
+        i = ascii_end;
+        if (i == n) break;
         unsigned char c = s[i];
         size_t k;
         if (c < 0x80) {
