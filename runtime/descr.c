@@ -33,10 +33,9 @@ static void cfunc_dealloc(Value self) {
 }
 
 /* A MV_METH_NOARGS function called with arguments: CPython's messages, which name the function
-   with its module (os's functions are posix's there). */
+   with its module. */
 static Value noargs_error(mv_thread *t, mv_cfunc *f, size_t nargs, Value kwnames) {
     const char *mod = f->module ? mv_str_data(f->module) : NULL;
-    if (mod && !strcmp(mod, "os")) mod = "posix";
     if (kwnames && mv_tuple_size(kwnames))
         return mv_err_format(t, &mv_exc_TypeError, "%s%s%s() takes no keyword arguments", mod ? mod : "",
                              mod ? "." : "", f->def->name);

@@ -36,16 +36,25 @@ int mv_module_add(mv_thread *t, Value m, const char *name, Value v) {
     return mv_dict_set_cstr(t, ((mv_module *)m)->dict, name, v);
 }
 
-int mv_module_add_methods(mv_thread *t, Value m, const mv_method_def *defs) {
+int mv_module_add_methods_as(mv_thread *t, Value m, const mv_method_def *defs, const char *modname) {
     mv_module *mod = (mv_module *)m;
-    for (; defs->name; defs++) {
-        Value f = mv_cfunc_new(defs, m, mod->name);
-        if (!f) return -1;
-        int r = mv_dict_set_cstr(t, mod->dict, defs->name, f);
+    Value name = modname ? mv_str_from_cstr(modname) : mv_newref(mod->name);
+    int r = 0;
+    for (; defs->name && r == 0; defs++) {
+        Value f = mv_cfunc_new(defs, m, name);
+        if (!f) {
+            r = -1;
+            break;
+        }
+        r = mv_dict_set_cstr(t, mod->dict, defs->name, f);
         MV_DECREF(f);
-        if (r < 0) return -1;
     }
-    return 0;
+    MV_DECREF(name);
+    return r;
+}
+
+int mv_module_add_methods(mv_thread *t, Value m, const mv_method_def *defs) {
+    return mv_module_add_methods_as(t, m, defs, NULL);
 }
 
 static void module_dealloc(Value self) {

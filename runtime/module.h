@@ -18,6 +18,9 @@ Value mv_module_new(mv_thread *t, const char *name);   /* dict has __name__, __d
 Value mv_module_dict(Value m);
 int mv_module_add(mv_thread *t, Value m, const char *name, Value v); /* increfs v */
 int mv_module_add_methods(mv_thread *t, Value m, const mv_method_def *defs);
+/* The same, the functions naming `modname` as their module (__module__, error messages) rather
+   than m: CPython's os functions are posix's. */
+int mv_module_add_methods_as(mv_thread *t, Value m, const mv_method_def *defs, const char *modname);
 
 /* import name (dotted: "os.path"); returns the top-level module unless fromlist is given, as
    __import__ does.  ModuleNotFoundError: No module named 'x' */

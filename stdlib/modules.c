@@ -8,6 +8,7 @@ const mv_builtin_module mv_builtin_modules[] = {
     {"math", mv_math_module_init},
     {"time", mv_time_module_init},
     {"os", mv_os_module_init},
+    {"posix", mv_os_module_init}, /* the same module: CPython's os is posix's functions */
     {"random", mv_random_module_init},
     {"_thread", mv__thread_module_init},
     {"unicodedata", mv_unicodedata_module_init},

@@ -1057,7 +1057,9 @@ Value mv_os_module_init(mv_thread *t) {
     Value m = mv_module_new(t, "os");
     Value p = mv_module_new(t, "posixpath");
     if (!m || !p) return NULL;
-    if (mv_module_add_methods(t, m, os_methods) < 0 || mv_module_add_methods(t, p, path_methods) < 0) goto fail;
+    /* as CPython's, whose os re-exports the C module posix: os.getpid.__module__ is 'posix' */
+    if (mv_module_add_methods_as(t, m, os_methods, "posix") < 0 || mv_module_add_methods(t, p, path_methods) < 0)
+        goto fail;
     if (mv_os_process_add(t, m) < 0) goto fail;
     if (add_str(t, m, "name", "posix") < 0 || add_str(t, m, "sep", "/") < 0 || add_str(t, m, "linesep", "\n") < 0 ||
         add_str(t, m, "curdir", ".") < 0 || add_str(t, m, "pardir", "..") < 0 || add_str(t, m, "extsep", ".") < 0 ||
@@ -1071,6 +1073,7 @@ Value mv_os_module_init(mv_thread *t) {
     mv_module_add(t, m, "error", (Value)&mv_exc_OSError);
     mv_module_add(t, m, "path", p);
     mv_dict_set_cstr(t, t->vm->modules, "os", m);
+    mv_dict_set_cstr(t, t->vm->modules, "posix", m);
     mv_dict_set_cstr(t, t->vm->modules, "os.path", p);
     mv_dict_set_cstr(t, t->vm->modules, "posixpath", p);
     MV_DECREF(p);

@@ -762,7 +762,7 @@ static const struct {
 };
 
 int mv_os_process_add(mv_thread *t, Value m) {
-    if (mv_module_add_methods(t, m, proc_methods) < 0) return -1;
+    if (mv_module_add_methods_as(t, m, proc_methods, "posix") < 0) return -1;
     for (size_t i = 0; i < sizeof proc_consts / sizeof proc_consts[0]; i++) {
         Value v = mv_int_from_i64(proc_consts[i].value);
         int r = mv_module_add(t, m, proc_consts[i].name, v);
