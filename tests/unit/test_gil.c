@@ -2,6 +2,7 @@
  * blocking call, drop requests after a switch interval, forced switching through mv_gil_yield,
  * interval changes, and the statistics.  No bytecode runs here: the "threads" only take and drop
  * the GIL and bump counters that the GIL protects. */
+#include <sched.h>
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -82,6 +83,25 @@ static bool check_points_are(bool armed) {
         if (__atomic_load_n(p->slot, __ATOMIC_RELAXED) != (armed ? p->armed : p->normal)) return false;
     }
     return true;
+}
+
+/* Spinning before blocking pays only when another CPU can run the thread we wait for: the
+   affinity mask decides (taskset, os.sched_setaffinity), not the number of CPUs online. */
+Test(gil, spinning_follows_the_affinity_mask) {
+    cpu_set_t mine;
+    cr_assert_eq(sched_getaffinity(0, sizeof mine, &mine), 0);
+    if (CPU_COUNT(&mine) < 2) cr_skip_test("one CPU allowed: never spins");
+    mv_spin_recheck();
+    cr_assert(mv_spin_allowed());
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    mv_spin_recheck();
+    cr_assert_not(mv_spin_allowed(), "one CPU in the mask: no spinning");
+    cr_assert_eq(sched_setaffinity(0, sizeof mine, &mine), 0);
+    mv_spin_recheck();
+    cr_assert(mv_spin_allowed());
 }
 
 Test(gil, check_point_patches) {
