@@ -18,6 +18,7 @@
 #include "runtime/int.h"
 #include "runtime/list.h"
 #include "runtime/module.h"
+#include "runtime/prefault.h"
 #include "runtime/str.h"
 #include "runtime/gil.h"
 #include "runtime/thread.h"
@@ -136,6 +137,7 @@ static int inspect_after(mv_vm *vm, mv_thread *t, const char *banner) {
 }
 
 int main(int argc, char **argv) {
+    mv_prefault_startup();
     prog = argv[0];
     const char *code = NULL;
     bool use_stdin = false;
