@@ -4,6 +4,7 @@
  * interrupts a blocking call and becomes KeyboardInterrupt), takes the GIL, runs its function,
  * and drops the GIL for good.  The fork handler gives the child a fresh GIL and one thread.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "module.h"
 #include "str.h"
 #include "thread.h"
+#include "thread_stack.h"
 #include "tuple.h"
 
 #define DEFAULT_STACK_SIZE ((size_t)16 << 20) /* generous: C code may nest deep (repr, callbacks) */
@@ -154,6 +156,8 @@ static void threads_init(mv_thread *t) {
 typedef struct {
     mv_thread *t;
     Value func, args, kwargs;
+    void *stack;     /* from mv_thread_stack_get: the thread retires it when it is done */
+    size_t stack_size;
     bool pinned;     /* created on the starter's CPU: restore `cpus` first */
     cpu_set_t cpus;  /* the starter's affinity */
 } boot_args;
@@ -195,6 +199,8 @@ static void *thread_main(void *arg) {
     MV_DECREF(b->func);
     MV_DECREF(b->args);
     MV_XDECREF(b->kwargs);
+    void *stack = b->stack;
+    size_t stack_size = b->stack_size;
     mv_free(b);
     if (t->curexc) mv_err_clear(t);
     MV_CLEAR(t->handled);
@@ -208,8 +214,10 @@ static void *thread_main(void *arg) {
     note_exiting((pid_t)self->native_id);
     /* the last thing: give the GIL away.  The memory of the state goes with it, so nothing after
        this line may touch it (or any object). */
+    pid_t tid = (pid_t)self->native_id;
     mv_gil_drop(self);
     free(self);
+    mv_thread_stack_retire(stack, stack_size, tid);
     return NULL;
 }
 
@@ -257,8 +265,11 @@ int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, bool fir
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, stack_size_setting ? stack_size_setting : DEFAULT_STACK_SIZE);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    size_t stack_size = stack_size_setting ? stack_size_setting : DEFAULT_STACK_SIZE;
+    b->stack = mv_thread_stack_get(stack_size, &b->stack_size);
+    if (b->stack) pthread_attr_setstack(&attr, b->stack, b->stack_size);
+    int err = b->stack ? 0 : EAGAIN;
     /* the new thread inherits our signal mask: block SIGINT in it so Ctrl-C goes to main */
     sigset_t block, old;
     sigemptyset(&block);
@@ -276,13 +287,14 @@ int mv_thread_start(mv_thread *t, Value func, Value args, Value kwargs, bool fir
     nt->spin_yields = pinned;
     if (first) MV_GIL_RELEASE(t);
     note_starting(1);
-    int err = pthread_create(&th, &attr, thread_main, b);
+    if (!err) err = pthread_create(&th, &attr, thread_main, b);
     if (err) note_starting(-1);
     if (pinned) sched_setaffinity(0, sizeof cpus, &cpus);
     if (first) MV_GIL_ACQUIRE(t);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (err) {
+        if (b->stack) mv_thread_stack_discard(b->stack, b->stack_size);
         registry_remove(vm, nt);
         started_alive--;
         MV_DECREF(b->func);

@@ -532,7 +532,8 @@ static Value th_stack_size(mv_thread *t, Value self, Value *args, size_t nargs, 
     if (nargs == 1) {
         int64_t n;
         if (mv_index_int64(t, args[0], &n) < 0) return NULL;
-        if (n != 0 && n < 32768) return mv_err_set(t, &mv_exc_ValueError, "size not valid: 32768 bytes");
+        if (n < 0) return mv_err_set(t, &mv_exc_ValueError, "size must be 0 or a positive value");
+        if (n != 0 && n < 32768) return mv_err_format(t, &mv_exc_ValueError, "size not valid: %lld bytes", (long long)n);
         mv_thread_set_stack_size((size_t)n);
     }
     return mv_int_from_u64(old);
