@@ -27,19 +27,12 @@
 #include <sys/mman.h>
 
 #include "prefault.h"
+#include "sanitizer.h"
 
 #define PREFAULT_HEAP ((size_t)768 << 10)
 #define PIECE ((size_t)64 << 10) /* below malloc's mmap threshold (128 KiB), so from the heap */
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
-#if defined(MADV_POPULATE_WRITE) && !defined(SANITIZED)
+#if defined(MADV_POPULATE_WRITE) && !defined(MV_SANITIZED)
 
 static uintptr_t page_down(uintptr_t a) { return a & ~(uintptr_t)4095; }
 static uintptr_t page_up(uintptr_t a) { return (a + 4095) & ~(uintptr_t)4095; }

@@ -25,6 +25,7 @@
 #include "str.h"
 #include "thread.h"
 #include "thread_stack.h"
+#include "sanitizer.h"
 #include "tuple.h"
 
 #define DEFAULT_STACK_SIZE ((size_t)16 << 20) /* generous: C code may nest deep (repr, callbacks) */
@@ -72,12 +73,8 @@ static mv_vm *fork_vm;
  * allocate in the sanitizer's runtime without the GIL too (pthread_create, which Thread.start()
  * calls with the GIL released, and the new thread's set-up before thread_main): the parent also
  * waits until every thread it started has reached thread_main (at most 50 ms). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#ifdef MV_SANITIZED
 #define MV_FORK_WAITS_FOR_EXITS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MV_FORK_WAITS_FOR_EXITS 1
-#endif
 #endif
 
 #ifdef MV_FORK_WAITS_FOR_EXITS
@@ -85,15 +82,13 @@ static pthread_mutex_t exiting_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t exiting[64]; /* kernel ids of finished threads that may still be tearing down */
 static int nexiting;
 
-static bool thread_gone(pid_t tid) { return syscall(SYS_tgkill, getpid(), tid, 0) != 0; }
-
 /* the kernel id of a thread about to return from thread_main */
 static void note_exiting(pid_t tid) {
     pthread_mutex_lock(&exiting_lock);
     if (nexiting == (int)(sizeof exiting / sizeof exiting[0])) {
         int k = 0;
         for (int i = 0; i < nexiting; i++)
-            if (!thread_gone(exiting[i])) exiting[k++] = exiting[i];
+            if (!mv_native_thread_gone(exiting[i])) exiting[k++] = exiting[i];
         nexiting = k;
     }
     if (nexiting < (int)(sizeof exiting / sizeof exiting[0])) exiting[nexiting++] = tid;
@@ -107,7 +102,7 @@ static void before_fork(void) {
     for (int waited = 0; atomic_load(&starting) > 0 && waited < 500; waited++) usleep(100);
     pthread_mutex_lock(&exiting_lock);
     for (int i = 0; i < nexiting; i++)
-        for (int waited = 0; !thread_gone(exiting[i]) && waited < 500; waited++) usleep(100);
+        for (int waited = 0; !mv_native_thread_gone(exiting[i]) && waited < 500; waited++) usleep(100);
     nexiting = 0;
     pthread_mutex_unlock(&exiting_lock);
 }
@@ -211,10 +206,10 @@ static void *thread_main(void *arg) {
     started_alive--;
     mv_gil_thread_retire(self);
     MV_CLEAR(self->name);
-    note_exiting((pid_t)self->native_id);
-    /* the last thing: give the GIL away.  The memory of the state goes with it, so nothing after
-       this line may touch it (or any object). */
     pid_t tid = (pid_t)self->native_id;
+    note_exiting(tid);
+    /* the last thing: give the GIL away.  The memory of the state goes with it, so nothing after
+       this line may touch it (or any object); only the stack we run on is handed back. */
     mv_gil_drop(self);
     free(self);
     mv_thread_stack_retire(stack, stack_size, tid);

@@ -55,7 +55,6 @@ static stack_rec *retired; /* handed in by threads that may still be running on 
 static stack_rec *cache;   /* free to use */
 static int ncached;
 static bool atfork_set;
-static pid_t pid; /* ours, for tgkill */
 
 /* glibc puts a thread's static TLS at the top of a stack given to it, out of the stack: add
    room for it, as glibc and the sanitizers do for the stacks they map (under ThreadSanitizer it
@@ -81,7 +80,7 @@ static size_t tls_room(void) { /* under the lock */
     return room;
 }
 
-static bool thread_gone(pid_t tid) { return syscall(SYS_tgkill, pid, tid, 0) != 0 && errno == ESRCH; }
+bool mv_native_thread_gone(pid_t tid) { return syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH; }
 
 static void populate_top(void *base, size_t size) {
 #ifdef MADV_POPULATE_WRITE
@@ -98,7 +97,7 @@ static stack_rec *reap_locked(void) {
     stack_rec *unmap = NULL, **p = &retired;
     while (*p) {
         stack_rec *r = *p;
-        if (!thread_gone(r->owner)) { /* still exiting */
+        if (!mv_native_thread_gone(r->owner)) { /* still exiting */
             p = &r->next;
             continue;
         }
@@ -133,19 +132,18 @@ static void after_fork_child(void) {
         free(retired);
         retired = next;
     }
-    pid = getpid();
     pthread_mutex_unlock(&lock);
 }
 
 void *mv_thread_stack_get(size_t size, size_t *usable) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (size > SIZE_MAX / 2) return NULL; /* no such memory; and no overflow below */
     pthread_mutex_lock(&lock);
     size = (size + tls_room() + page - 1) / page * page;
     if (size < GUARD + 2 * POPULATE) size = GUARD + 2 * POPULATE;
     if (!atfork_set) {
         atfork_set = true;
         pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-        pid = getpid();
     }
     stack_rec *unmap = reap_locked();
     stack_rec *r = NULL, **p = &cache;
@@ -163,7 +161,7 @@ void *mv_thread_stack_get(size_t size, size_t *usable) {
         base = r->base;
         free(r);
     } else {
-        base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (base == MAP_FAILED) return NULL;
         if (mprotect(base, GUARD, PROT_NONE) != 0) {
             munmap(base, size);

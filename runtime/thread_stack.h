@@ -3,6 +3,7 @@
 #ifndef MV_THREAD_STACK_H
 #define MV_THREAD_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,5 +18,9 @@ void mv_thread_stack_discard(void *stack, size_t usable);
 /* Called by the thread running on `stack` (kernel id `tid`), as the last thing it does: the
    stack is reused or unmapped once the thread is gone. */
 void mv_thread_stack_retire(void *stack, size_t usable, pid_t tid);
+
+/* Whether the thread with kernel id `tid` (of this process) is gone for good: the kernel no
+   longer knows the id, and has let go of the thread's memory. */
+bool mv_native_thread_gone(pid_t tid);
 
 #endif
